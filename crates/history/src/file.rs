@@ -1,0 +1,187 @@
+//! The history file format: JSON, one operation, fault or leader change per line, so that
+//! two histories can be compared with `diff` and byte-identical runs give identical files.
+//!
+//! ```text
+//! {"format":"lockstep-history/1","scenario":"smoke","seed":7,
+//! "ops":[
+//! {"id":0,"client":1,"call_ns":1000000,"return_ns":3500000,"input":{"op":"put","key":"k1","value":"c1-0"},"outcome":{"ok":{"op":"put","revision":2}}},
+//! ...
+//! ],
+//! "faults":[
+//! {"at_ns":2000000000,"fault":{"kind":"crash","node":3}},
+//! ...
+//! ],
+//! "leaders":[
+//! {"at_ns":1200000000,"node":2,"term":2},
+//! ...
+//! ],
+//! "liveness":{"healed_at_ns":20000000000,"deadline_ns":30000000000,"first_write_ns":20450000000}}
+//! ```
+
+use crate::History;
+use serde::Serialize;
+use std::fmt;
+
+/// The format tag every history file carries.
+pub const FORMAT: &str = "lockstep-history/1";
+
+/// A history file that could not be read.
+#[derive(Debug)]
+pub struct HistoryFileError {
+    /// 1-based line of the problem, when known.
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl fmt::Display for HistoryFileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "line {}, column {}: {}",
+            self.line, self.column, self.message
+        )
+    }
+}
+
+impl std::error::Error for HistoryFileError {}
+
+impl History {
+    /// The history as JSON text in the canonical line-per-record layout.
+    pub fn to_json(&self) -> String {
+        fn list<T: Serialize>(out: &mut String, name: &str, items: &[T], last: bool) {
+            out.push_str(&format!("\"{name}\":["));
+            for (i, item) in items.iter().enumerate() {
+                out.push('\n');
+                out.push_str(&serde_json::to_string(item).expect("history records serialize"));
+                if i + 1 < items.len() {
+                    out.push(',');
+                }
+            }
+            if !items.is_empty() {
+                out.push('\n');
+            }
+            out.push(']');
+            out.push_str(if last { "}\n" } else { ",\n" });
+        }
+        let mut out = format!(
+            "{{\"format\":{},\"scenario\":{},\"seed\":{},\n",
+            serde_json::to_string(&self.format).expect("string serializes"),
+            serde_json::to_string(&self.scenario).expect("string serializes"),
+            self.seed
+        );
+        list(&mut out, "ops", &self.ops, false);
+        list(&mut out, "faults", &self.faults, false);
+        list(&mut out, "leaders", &self.leaders, false);
+        out.push_str(&format!(
+            "\"liveness\":{}}}\n",
+            serde_json::to_string(&self.liveness).expect("liveness serializes")
+        ));
+        out
+    }
+
+    /// Parses a history file, rejecting unknown fields and other format versions.
+    pub fn from_json(text: &str) -> Result<History, HistoryFileError> {
+        let history: History = serde_json::from_str(text).map_err(|error| HistoryFileError {
+            line: error.line(),
+            column: error.column(),
+            message: error.to_string(),
+        })?;
+        if history.format != crate::FORMAT {
+            return Err(HistoryFileError {
+                line: 1,
+                column: 1,
+                message: format!(
+                    "field `format`: expected \"{}\", found {:?}",
+                    crate::FORMAT,
+                    history.format
+                ),
+            });
+        }
+        Ok(history)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::*;
+
+    fn sample() -> History {
+        let mut history = History::new("smoke", 7);
+        history.ops.push(Op {
+            id: 0,
+            client: 1,
+            call_ns: 1_000,
+            return_ns: Some(2_000),
+            input: KvInput::Cas {
+                key: "k1".into(),
+                compare: CasCompare::ModRevision { expected: 0 },
+                value: "c1-0".into(),
+            },
+            outcome: Outcome::Ok(KvOutput::Cas {
+                succeeded: true,
+                revision: 2,
+                value: None,
+                mod_revision: 0,
+            }),
+        });
+        history.ops.push(Op {
+            id: 1,
+            client: 2,
+            call_ns: 1_500,
+            return_ns: None,
+            input: KvInput::Get { key: "k1".into() },
+            outcome: Outcome::Unknown {
+                reason: "timeout".into(),
+            },
+        });
+        history.faults.push(FaultEvent {
+            at_ns: 1_200,
+            fault: Fault::Partition {
+                sides: vec![vec![1], vec![2, 3]],
+            },
+        });
+        history.leaders.push(LeaderChange {
+            at_ns: 900,
+            node: 2,
+            term: 2,
+        });
+        history.liveness = Some(LivenessProbe {
+            healed_at_ns: 3_000,
+            deadline_ns: 9_000,
+            first_write_ns: Some(3_500),
+        });
+        history
+    }
+
+    #[test]
+    fn round_trips_through_json() {
+        let history = sample();
+        let text = history.to_json();
+        assert_eq!(History::from_json(&text).unwrap(), history);
+        assert_eq!(text.lines().count(), 12, "one record per line:\n{text}");
+    }
+
+    #[test]
+    fn empty_lists_round_trip() {
+        let history = History::new("empty", 0);
+        assert_eq!(History::from_json(&history.to_json()).unwrap(), history);
+    }
+
+    #[test]
+    fn unknown_field_is_an_error_with_a_line() {
+        let text = sample()
+            .to_json()
+            .replace("\"call_ns\":1500", "\"call_ns\":1500,\"colour\":1");
+        let error = History::from_json(&text).unwrap_err();
+        assert!(error.message.contains("colour"), "{error}");
+        assert_eq!(error.line, 4, "{error}");
+    }
+
+    #[test]
+    fn other_format_version_is_rejected() {
+        let text = sample().to_json().replace(FORMAT, "lockstep-history/99");
+        let error = History::from_json(&text).unwrap_err();
+        assert!(error.message.contains("format"), "{error}");
+    }
+}

@@ -1,0 +1,69 @@
+//! The records of one lockstep run and their JSON file format.
+//!
+//! A [`History`] is what a run leaves behind for the checkers: every client operation with
+//! its call and return time and outcome, every fault the nemesis applied, and every leader
+//! change the cluster went through. It is the only thing checkers read, so a history
+//! recorded elsewhere (or edited by hand) can be checked offline with the same verdict.
+//!
+//! Times are simulated nanoseconds since the start of the run ([`SimTimeNs`]).
+
+mod fault;
+mod file;
+mod op;
+
+pub use fault::{Fault, FaultEvent, LeaderChange, LivenessProbe};
+pub use file::{HistoryFileError, FORMAT};
+pub use op::{CasCompare, KvInput, KvOutput, Op, Outcome};
+
+use serde::{Deserialize, Serialize};
+
+/// Simulated time in nanoseconds since the start of the run.
+pub type SimTimeNs = u64;
+/// A Raft member id (1-based, as raft-rs requires).
+pub type NodeId = u64;
+/// A client process id. One client has at most one operation in flight.
+pub type ClientId = u64;
+
+/// Everything one run recorded, in a deterministic order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct History {
+    /// Always [`FORMAT`]; lets readers reject files of another format version.
+    pub format: String,
+    /// The scenario's name.
+    pub scenario: String,
+    /// The seed that produced this run.
+    pub seed: u64,
+    /// Client operations, ordered by call time, then client, then id.
+    pub ops: Vec<Op>,
+    /// Faults as they were applied, ordered by time.
+    pub faults: Vec<FaultEvent>,
+    /// Leaders as they were elected, ordered by time.
+    pub leaders: Vec<LeaderChange>,
+    /// The liveness phase: after faults stop, did the cluster serve again in time?
+    /// `None` when the run had no liveness phase.
+    pub liveness: Option<LivenessProbe>,
+}
+
+impl History {
+    /// An empty history for `scenario` run with `seed`.
+    pub fn new(scenario: impl Into<String>, seed: u64) -> Self {
+        History {
+            format: FORMAT.to_string(),
+            scenario: scenario.into(),
+            seed,
+            ops: Vec::new(),
+            faults: Vec::new(),
+            leaders: Vec::new(),
+            liveness: None,
+        }
+    }
+
+    /// Puts every list into its canonical order, so that equal runs give equal bytes.
+    pub fn sort(&mut self) {
+        self.ops.sort_by_key(|op| (op.call_ns, op.client, op.id));
+        self.faults.sort_by_key(|event| event.at_ns);
+        self.leaders
+            .sort_by_key(|change| (change.at_ns, change.term, change.node));
+    }
+}
