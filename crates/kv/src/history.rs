@@ -1,0 +1,204 @@
+//! One key's revision history: what it held at every revision still readable.
+
+use crate::request::KeyValue;
+use serde::{Deserialize, Serialize};
+
+/// A change to one key: at `revision` the key was put (`live` is its new state) or
+/// deleted (`live` is `None`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Event {
+    revision: u64,
+    live: Option<Live>,
+}
+
+/// The state of an existing key, apart from its name and mod_revision (the event's revision).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Live {
+    value: String,
+    create_revision: u64,
+    version: u64,
+}
+
+/// The changes to one key in increasing revision order. The key's state at revision `r` is
+/// the latest event at or before `r`; no event at or before `r` means the key did not exist
+/// (or its history was compacted away together with its deletion).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub(crate) struct KeyHistory {
+    events: Vec<Event>,
+}
+
+impl KeyHistory {
+    /// The key (named `key`) as it was at `revision`, or `None` if it did not exist then.
+    pub(crate) fn at(&self, key: &str, revision: u64) -> Option<KeyValue> {
+        let later = self.events.partition_point(|e| e.revision <= revision);
+        let event = self.events[..later].last()?;
+        let live = event.live.as_ref()?;
+        Some(KeyValue {
+            key: key.to_owned(),
+            value: live.value.clone(),
+            create_revision: live.create_revision,
+            mod_revision: event.revision,
+            version: live.version,
+        })
+    }
+
+    /// The state the latest event left, if the key exists after it.
+    fn latest(&self) -> Option<&Live> {
+        self.events.last()?.live.as_ref()
+    }
+
+    /// Records a put of `value` at `revision`: a new version of an existing key, or a fresh
+    /// creation (version 1) of a missing or deleted one.
+    pub(crate) fn put(&mut self, revision: u64, value: String) {
+        let live = match self.latest() {
+            Some(previous) => Live {
+                value,
+                create_revision: previous.create_revision,
+                version: previous.version + 1,
+            },
+            None => Live {
+                value,
+                create_revision: revision,
+                version: 1,
+            },
+        };
+        self.events.push(Event {
+            revision,
+            live: Some(live),
+        });
+    }
+
+    /// Records a deletion at `revision` if the key exists; returns whether it did.
+    pub(crate) fn delete(&mut self, revision: u64) -> bool {
+        let exists = self.latest().is_some();
+        if exists {
+            self.events.push(Event {
+                revision,
+                live: None,
+            });
+        }
+        exists
+    }
+
+    /// Forgets every event after `revision`, undoing writes not yet committed.
+    pub(crate) fn truncate_after(&mut self, revision: u64) {
+        let kept = self.events.partition_point(|e| e.revision <= revision);
+        self.events.truncate(kept);
+    }
+
+    /// Forgets what reads at `revision` or later can no longer see: every event before the
+    /// one in force at `revision`, and that one too if it is a deletion (reading "no event"
+    /// means "missing" just as well).
+    pub(crate) fn compact(&mut self, revision: u64) {
+        let later = self.events.partition_point(|e| e.revision <= revision);
+        let in_force_is_deletion = later > 0 && self.events[later - 1].live.is_none();
+        let dropped = if in_force_is_deletion {
+            later
+        } else {
+            later.saturating_sub(1)
+        };
+        self.events.drain(..dropped);
+        self.events.shrink_to_fit();
+    }
+
+    /// Whether no event is left, so the key can be forgotten entirely.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kv(value: &str, create_revision: u64, mod_revision: u64, version: u64) -> KeyValue {
+        KeyValue {
+            key: "k".into(),
+            value: value.into(),
+            create_revision,
+            mod_revision,
+            version,
+        }
+    }
+
+    /// put a@2, put b@3, delete@4, put c@6.
+    fn sample() -> KeyHistory {
+        let mut history = KeyHistory::default();
+        history.put(2, "a".into());
+        history.put(3, "b".into());
+        assert!(history.delete(4));
+        history.put(6, "c".into());
+        history
+    }
+
+    #[test]
+    fn reads_the_event_in_force_at_each_revision() {
+        let history = sample();
+        assert_eq!(history.at("k", 1), None);
+        assert_eq!(history.at("k", 2), Some(kv("a", 2, 2, 1)));
+        assert_eq!(history.at("k", 3), Some(kv("b", 2, 3, 2)));
+        assert_eq!(history.at("k", 4), None);
+        assert_eq!(history.at("k", 5), None);
+        assert_eq!(history.at("k", 6), Some(kv("c", 6, 6, 1)));
+        assert_eq!(history.at("k", u64::MAX), Some(kv("c", 6, 6, 1)));
+    }
+
+    #[test]
+    fn deleting_a_missing_key_records_nothing() {
+        let mut history = KeyHistory::default();
+        assert!(!history.delete(2));
+        assert!(history.is_empty());
+        history.put(2, "a".into());
+        assert!(history.delete(3));
+        assert!(!history.delete(4));
+        assert_eq!(history.events.len(), 2);
+    }
+
+    #[test]
+    fn truncate_after_undoes_later_events() {
+        let mut history = sample();
+        history.truncate_after(4);
+        assert_eq!(history.events.len(), 3);
+        assert_eq!(history.at("k", 10), None);
+        history.truncate_after(1);
+        assert!(history.is_empty());
+    }
+
+    #[test]
+    fn compact_keeps_the_event_in_force() {
+        let mut history = sample();
+        history.compact(3);
+        assert_eq!(history.events.len(), 3);
+        assert_eq!(history.at("k", 3), Some(kv("b", 2, 3, 2)));
+        assert_eq!(history.at("k", 4), None);
+        assert_eq!(history.at("k", 6), Some(kv("c", 6, 6, 1)));
+    }
+
+    #[test]
+    fn compact_drops_a_deletion_in_force() {
+        let mut history = sample();
+        history.compact(5);
+        assert_eq!(history.events.len(), 1);
+        assert_eq!(history.at("k", 5), None);
+        assert_eq!(history.at("k", 6), Some(kv("c", 6, 6, 1)));
+    }
+
+    #[test]
+    fn compact_past_a_final_deletion_empties_the_history() {
+        let mut history = KeyHistory::default();
+        history.put(2, "a".into());
+        history.delete(3);
+        history.compact(3);
+        assert!(history.is_empty());
+    }
+
+    #[test]
+    fn compact_before_the_first_event_keeps_everything() {
+        let mut history = sample();
+        history.compact(1);
+        assert_eq!(history, sample());
+    }
+}

@@ -1,0 +1,30 @@
+//! An etcd-like multi-version key-value store, as a pure state machine.
+//!
+//! A Raft driver applies committed [`Request`]s to a [`Store`] in log order on every replica
+//! with [`Store::execute`]; because the store does no I/O, reads no clock, draws no random
+//! numbers and iterates only ordered maps, every replica that applies the same log reaches
+//! the same state and gives the same answers. The whole store is `serde`-serializable so it
+//! can travel as Raft snapshot data.
+//!
+//! The semantics follow etcd v3: one global revision counter that every write (a put, a
+//! delete that deleted something, a transaction that wrote anything) advances by exactly
+//! one; per-key `create_revision`, `mod_revision` and `version`; reads at past revisions;
+//! compare-and-swap transactions; and compaction that drops history older than a revision.
+
+mod compare;
+mod error;
+mod history;
+mod key_range;
+mod request;
+mod store;
+mod validate;
+
+pub use compare::{Compare, CompareResult, CompareTarget};
+pub use error::KvError;
+pub use key_range::KeyRange;
+pub use request::{
+    DeleteRangeRequest, DeleteRangeResponse, KeyValue, PutRequest, PutResponse, RangeRequest,
+    RangeResponse, Request, RequestOp, Response, ResponseHeader, ResponseOp, TxnRequest,
+    TxnResponse,
+};
+pub use store::Store;

@@ -1,0 +1,173 @@
+//! The requests the store executes and the responses it gives, modelled on etcd's KV API.
+
+use crate::compare::Compare;
+use crate::key_range::KeyRange;
+use serde::{Deserialize, Serialize};
+
+/// Anything a client can ask of the store; the unit a Raft log entry carries.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Request {
+    /// Read keys, now or at a past revision.
+    Range(RangeRequest),
+    /// Write one key.
+    Put(PutRequest),
+    /// Delete a range of keys.
+    DeleteRange(DeleteRangeRequest),
+    /// Compare, then run one of two lists of operations, atomically.
+    Txn(TxnRequest),
+}
+
+/// The answer to a [`Request`], of the matching variant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Response {
+    /// The answer to [`Request::Range`].
+    Range(RangeResponse),
+    /// The answer to [`Request::Put`].
+    Put(PutResponse),
+    /// The answer to [`Request::DeleteRange`].
+    DeleteRange(DeleteRangeResponse),
+    /// The answer to [`Request::Txn`].
+    Txn(TxnResponse),
+}
+
+/// What every response carries besides its own data.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResponseHeader {
+    /// The store revision after the request (for an operation inside a transaction: after
+    /// the whole transaction). A read reports the current revision even when it read the past.
+    pub revision: u64,
+}
+
+/// One key as it was at some revision.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyValue {
+    /// The key.
+    pub key: String,
+    /// Its value.
+    pub value: String,
+    /// The revision that created the key (since it last did not exist).
+    pub create_revision: u64,
+    /// The revision of the key's latest put.
+    pub mod_revision: u64,
+    /// How many puts the key has had since its creation (1 after the creating put).
+    pub version: u64,
+}
+
+/// A read of the keys in a range.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RangeRequest {
+    /// The keys to read.
+    pub range: KeyRange,
+    /// The revision to read at; `None` (or `Some(0)`, as in etcd) reads the latest.
+    pub revision: Option<u64>,
+    /// The most keys to return; `None` or `Some(0)` returns all.
+    pub limit: Option<usize>,
+}
+
+/// The keys a [`RangeRequest`] found.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RangeResponse {
+    /// The store revision (see [`ResponseHeader`]).
+    pub header: ResponseHeader,
+    /// The matching keys that existed at the read revision, in key order, at most `limit`.
+    pub kvs: Vec<KeyValue>,
+    /// How many keys matched, ignoring the limit.
+    pub count: usize,
+    /// Whether the limit left matching keys out of `kvs`.
+    pub more: bool,
+}
+
+/// A write of one key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PutRequest {
+    /// The key to write; must not be empty.
+    pub key: String,
+    /// The value to store.
+    pub value: String,
+    /// Whether to return the key as it was before the put.
+    pub prev_kv: bool,
+}
+
+/// The outcome of a [`PutRequest`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PutResponse {
+    /// The store revision; for a put alone, the key's new `mod_revision`.
+    pub header: ResponseHeader,
+    /// The key before the put, when asked for and the key existed.
+    pub prev_kv: Option<KeyValue>,
+}
+
+/// A deletion of every key in a range.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeleteRangeRequest {
+    /// The keys to delete.
+    pub range: KeyRange,
+    /// Whether to return the deleted keys.
+    pub prev_kv: bool,
+}
+
+/// The outcome of a [`DeleteRangeRequest`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeleteRangeResponse {
+    /// The store revision (unchanged when nothing was deleted).
+    pub header: ResponseHeader,
+    /// How many keys were deleted.
+    pub deleted: u64,
+    /// The deleted keys as they were, in key order, when asked for.
+    pub prev_kvs: Vec<KeyValue>,
+}
+
+/// An atomic compare-then-act: if every compare holds, run `success`, otherwise `failure`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TxnRequest {
+    /// Conditions on the current state, all of which must hold for the success branch.
+    pub compare: Vec<Compare>,
+    /// The operations to run, in order, when every compare holds.
+    pub success: Vec<RequestOp>,
+    /// The operations to run, in order, when some compare fails.
+    pub failure: Vec<RequestOp>,
+}
+
+/// One operation of a transaction branch.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RequestOp {
+    /// A read; it sees the branch's earlier writes.
+    Range(RangeRequest),
+    /// A write of one key.
+    Put(PutRequest),
+    /// A deletion of a range of keys.
+    DeleteRange(DeleteRangeRequest),
+}
+
+/// The answer to one [`RequestOp`], of the matching variant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ResponseOp {
+    /// The answer to [`RequestOp::Range`].
+    Range(RangeResponse),
+    /// The answer to [`RequestOp::Put`].
+    Put(PutResponse),
+    /// The answer to [`RequestOp::DeleteRange`].
+    DeleteRange(DeleteRangeResponse),
+}
+
+impl ResponseOp {
+    /// The header, so a transaction can stamp its final revision on every inner response.
+    pub(crate) fn header_mut(&mut self) -> &mut ResponseHeader {
+        match self {
+            ResponseOp::Range(response) => &mut response.header,
+            ResponseOp::Put(response) => &mut response.header,
+            ResponseOp::DeleteRange(response) => &mut response.header,
+        }
+    }
+}
+
+/// The outcome of a [`TxnRequest`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TxnResponse {
+    /// The store revision after the transaction: one more than before if it wrote anything.
+    pub header: ResponseHeader,
+    /// Whether every compare held (and so the success branch ran).
+    pub succeeded: bool,
+    /// One response per operation of the branch that ran, in order.
+    pub responses: Vec<ResponseOp>,
+}
