@@ -1,0 +1,192 @@
+//! The scenario file: a test plan for one simulated cluster, written in TOML.
+//!
+//! A scenario says how big the cluster is and how it is tuned, what the clients do, which
+//! faults strike when, and how long the run lasts. [`Scenario::load`] parses and validates a
+//! file; every mistake (unknown field, wrong type, value out of range, a fault naming a node
+//! that does not exist) is a [`ScenarioError`] naming the file, line, column and field and
+//! saying what was expected. [`Scenario::to_toml`] writes a scenario back with every default
+//! spelled out and the seed pinned: the exact input that replays a run.
+//!
+//! ```toml
+//! name = "partitions"
+//! duration_ms = 20000
+//!
+//! [cluster]
+//! nodes = 5
+//!
+//! [workload]
+//! clients = 4
+//! keys = 5
+//!
+//! [[faults]]
+//! at_ms = 3000
+//! kind = "isolate"
+//! node = "leader"
+//! for_ms = 4000
+//! ```
+
+mod error;
+mod fault;
+mod parse;
+mod write;
+
+pub use error::ScenarioError;
+pub use fault::{FaultAction, NodeTarget, ScheduledFault};
+
+/// A validated scenario. Every field has a value: defaults are filled in at load time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scenario {
+    /// Names the report directory; defaults to the file's stem.
+    pub name: String,
+    /// What the scenario tests, for people.
+    pub description: String,
+    /// The seed to run with when none is given on the command line.
+    pub seed: Option<u64>,
+    /// Length of the safety phase (workload and faults), in simulated milliseconds.
+    pub duration_ms: u64,
+    pub cluster: ClusterConfig,
+    pub network: NetworkConfig,
+    pub workload: WorkloadConfig,
+    pub liveness: LivenessConfig,
+    /// The scripted fault schedule, in file order.
+    pub faults: Vec<ScheduledFault>,
+}
+
+/// The Raft cluster and its tuning. Times are in ticks of `tick_ms`, as raft-rs counts them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClusterConfig {
+    /// Number of Raft members (ids 1..=nodes).
+    pub nodes: u64,
+    /// Length of one Raft tick in simulated milliseconds (etcd: the heartbeat interval).
+    pub tick_ms: u64,
+    /// Ticks without a leader before a follower campaigns (randomized in [n, 2n)).
+    pub election_ticks: u64,
+    /// Ticks between a leader's heartbeats.
+    pub heartbeat_ticks: u64,
+    /// How long one fsync takes on the simulated disk, in microseconds.
+    pub fsync_us: u64,
+    /// A node snapshots its state and compacts its log every this many applied entries.
+    pub snapshot_interval_entries: u64,
+    /// Entries kept in the log behind each snapshot, so a follower that lags by fewer
+    /// catches up from the log; one further behind gets the snapshot (etcd keeps 5000).
+    pub catch_up_entries: u64,
+}
+
+/// The simulated network between nodes and clients.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NetworkConfig {
+    /// One-way message latency is drawn uniformly from [min, max] milliseconds; messages on
+    /// one link are delivered in the order they were sent (like a TCP stream).
+    pub latency_min_ms: u64,
+    pub latency_max_ms: u64,
+}
+
+/// The clients and what they do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WorkloadConfig {
+    /// Number of client processes; each has one operation in flight at a time.
+    pub clients: u64,
+    /// Operations pick a key uniformly from this many keys.
+    pub keys: u64,
+    /// A client gives up on an operation after this long; its outcome is then unknown.
+    pub request_timeout_ms: u64,
+    /// Pause between a client's operations, drawn uniformly from [min, max] milliseconds.
+    pub think_min_ms: u64,
+    pub think_max_ms: u64,
+    /// Relative weights of the operation kinds.
+    pub mix: OperationMix,
+}
+
+/// Relative weights of operation kinds; a weight of 0 switches a kind off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OperationMix {
+    pub get: u64,
+    pub put: u64,
+    /// Compare-and-swap: a transaction on the key's value or mod_revision.
+    pub cas: u64,
+    pub delete: u64,
+}
+
+/// The liveness phase after the safety phase: all faults are healed, every crashed node
+/// restarted, and the cluster must serve a write within the timeout.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LivenessConfig {
+    pub timeout_ms: u64,
+}
+
+impl Default for ClusterConfig {
+    /// etcd's defaults: 100 ms heartbeat, 1 s election timeout.
+    fn default() -> Self {
+        ClusterConfig {
+            nodes: 5,
+            tick_ms: 100,
+            election_ticks: 10,
+            heartbeat_ticks: 1,
+            fsync_us: 500,
+            snapshot_interval_entries: 1_000,
+            catch_up_entries: 5_000,
+        }
+    }
+}
+
+impl Default for NetworkConfig {
+    fn default() -> Self {
+        NetworkConfig {
+            latency_min_ms: 1,
+            latency_max_ms: 5,
+        }
+    }
+}
+
+impl Default for WorkloadConfig {
+    fn default() -> Self {
+        WorkloadConfig {
+            clients: 4,
+            keys: 5,
+            request_timeout_ms: 1_000,
+            think_min_ms: 5,
+            think_max_ms: 50,
+            mix: OperationMix {
+                get: 40,
+                put: 30,
+                cas: 25,
+                delete: 5,
+            },
+        }
+    }
+}
+
+impl Default for LivenessConfig {
+    fn default() -> Self {
+        LivenessConfig { timeout_ms: 10_000 }
+    }
+}
+
+impl Scenario {
+    /// Reads and validates a scenario file.
+    pub fn load(path: &std::path::Path) -> Result<Scenario, ScenarioError> {
+        let source = std::fs::read_to_string(path).map_err(|error| ScenarioError {
+            file: path.display().to_string(),
+            line: 0,
+            column: 0,
+            field: String::new(),
+            message: format!("cannot read the file: {error}"),
+        })?;
+        let stem = path
+            .file_stem()
+            .map(|stem| stem.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "scenario".to_string());
+        Scenario::parse(&source, &path.display().to_string(), &stem)
+    }
+
+    /// Parses and validates scenario text; `file` is used in error messages, `default_name`
+    /// when the text has no `name`.
+    pub fn parse(source: &str, file: &str, default_name: &str) -> Result<Scenario, ScenarioError> {
+        parse::parse(source, file, default_name)
+    }
+
+    /// Simulated time at which the run ends at the latest: safety phase plus liveness phase.
+    pub fn end_ms(&self) -> u64 {
+        self.duration_ms + self.liveness.timeout_ms
+    }
+}

@@ -1,0 +1,87 @@
+//! A scenario written back as TOML, with every default spelled out: the exact input that
+//! replays a run, kept next to its report.
+
+use crate::{FaultAction, NodeTarget, Scenario};
+use std::fmt::Write;
+
+impl Scenario {
+    /// The scenario as a complete TOML file. `seed` (if given) is pinned in the file, so
+    /// running the file again without `--seed` replays the same run.
+    pub fn to_toml(&self, seed: Option<u64>) -> String {
+        let mut out = String::new();
+        let quoted = |text: &str| toml::Value::String(text.to_string()).to_string();
+        writeln!(out, "name = {}", quoted(&self.name)).unwrap();
+        if !self.description.is_empty() {
+            writeln!(out, "description = {}", quoted(&self.description)).unwrap();
+        }
+        if let Some(seed) = seed.or(self.seed) {
+            writeln!(out, "seed = {seed}").unwrap();
+        }
+        writeln!(out, "duration_ms = {}", self.duration_ms).unwrap();
+
+        let c = &self.cluster;
+        writeln!(out, "\n[cluster]").unwrap();
+        writeln!(out, "nodes = {}", c.nodes).unwrap();
+        writeln!(out, "tick_ms = {}", c.tick_ms).unwrap();
+        writeln!(out, "election_ticks = {}", c.election_ticks).unwrap();
+        writeln!(out, "heartbeat_ticks = {}", c.heartbeat_ticks).unwrap();
+        writeln!(out, "fsync_us = {}", c.fsync_us).unwrap();
+        writeln!(
+            out,
+            "snapshot_interval_entries = {}",
+            c.snapshot_interval_entries
+        )
+        .unwrap();
+        writeln!(out, "catch_up_entries = {}", c.catch_up_entries).unwrap();
+
+        let n = &self.network;
+        writeln!(out, "\n[network]").unwrap();
+        writeln!(out, "latency_min_ms = {}", n.latency_min_ms).unwrap();
+        writeln!(out, "latency_max_ms = {}", n.latency_max_ms).unwrap();
+
+        let w = &self.workload;
+        writeln!(out, "\n[workload]").unwrap();
+        writeln!(out, "clients = {}", w.clients).unwrap();
+        writeln!(out, "keys = {}", w.keys).unwrap();
+        writeln!(out, "request_timeout_ms = {}", w.request_timeout_ms).unwrap();
+        writeln!(out, "think_min_ms = {}", w.think_min_ms).unwrap();
+        writeln!(out, "think_max_ms = {}", w.think_max_ms).unwrap();
+        let m = &w.mix;
+        writeln!(
+            out,
+            "mix = {{ get = {}, put = {}, cas = {}, delete = {} }}",
+            m.get, m.put, m.cas, m.delete
+        )
+        .unwrap();
+
+        writeln!(out, "\n[liveness]").unwrap();
+        writeln!(out, "timeout_ms = {}", self.liveness.timeout_ms).unwrap();
+
+        let target = |node: &NodeTarget| match node {
+            NodeTarget::Id(id) => id.to_string(),
+            NodeTarget::Leader => "\"leader\"".to_string(),
+            NodeTarget::Random => "\"random\"".to_string(),
+        };
+        for fault in &self.faults {
+            writeln!(out, "\n[[faults]]").unwrap();
+            writeln!(out, "at_ms = {}", fault.at_ms).unwrap();
+            writeln!(out, "kind = \"{}\"", fault.action.kind()).unwrap();
+            match &fault.action {
+                FaultAction::Isolate { node } | FaultAction::Crash { node } => {
+                    writeln!(out, "node = {}", target(node)).unwrap();
+                }
+                FaultAction::Restart { node: Some(node) } => {
+                    writeln!(out, "node = {}", target(node)).unwrap();
+                }
+                FaultAction::Partition { sides } => {
+                    writeln!(out, "sides = {sides:?}").unwrap();
+                }
+                FaultAction::Split | FaultAction::Heal | FaultAction::Restart { node: None } => {}
+            }
+            if let Some(for_ms) = fault.for_ms {
+                writeln!(out, "for_ms = {for_ms}").unwrap();
+            }
+        }
+        out
+    }
+}
