@@ -1,0 +1,472 @@
+//! The Ready loop: how a replica turns raft-rs' decisions into disk writes, messages,
+//! applied commands and client replies.
+
+use crate::command::Command;
+use crate::{ClientError, ClientReply, DiskWrite, LogStorage, RequestTag, SimDisk};
+use raft::eraftpb::{
+    ConfChange, ConfChangeV2, Entry, EntryType, Message, Snapshot, SnapshotMetadata,
+};
+use raft::{RawNode, ReadOnlyOption, StateRole, Storage};
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// How one replica is set up. Times are in Raft ticks, as raft-rs counts them.
+#[derive(Clone, Debug)]
+pub struct NodeConfig {
+    /// This replica's Raft id (1-based).
+    pub id: u64,
+    /// Ticks without hearing from a leader before campaigning; the actual timeout is
+    /// drawn from [election_ticks, 2 × election_ticks).
+    pub election_ticks: usize,
+    pub heartbeat_ticks: usize,
+    /// Simulated time one fsync takes.
+    pub fsync_latency: Duration,
+    /// Take a snapshot (and compact the log) every this many applied entries.
+    pub snapshot_interval_entries: u64,
+    /// Entries kept in the log behind a snapshot for followers that lag a little.
+    pub catch_up_entries: u64,
+    /// Seeds this replica's own random stream (its election timeouts).
+    pub rng_seed: u64,
+}
+
+/// Where a replica's output goes: the simulator's network and clients.
+pub trait Outbox {
+    /// Send a Raft message to another replica.
+    fn send(&mut self, message: Message);
+    /// Answer a client request.
+    fn reply(&mut self, tag: RequestTag, reply: ClientReply);
+    /// This replica just became leader of `term`.
+    fn became_leader(&mut self, term: u64);
+}
+
+/// What a snapshot's data holds: the whole store as of the snapshot's index.
+#[derive(Serialize, Deserialize)]
+struct SnapshotData {
+    store: kv::Store,
+}
+
+/// The store keeps this many past revisions readable; older ones are compacted away.
+const RETAINED_REVISIONS: u64 = 1_000;
+
+/// One replica: raft-rs, the key-value store it replicates, and the disk it persists to.
+pub struct RaftNode {
+    raw: RawNode<LogStorage>,
+    disk: SimDisk,
+    store: kv::Store,
+    config: NodeConfig,
+    rng: SmallRng,
+    /// Role and term as of the last check, to notice elections and re-draw timeouts.
+    role: StateRole,
+    term: u64,
+    applied_index: u64,
+    snapshot_index: u64,
+    /// Proposals made here, by the log index they were appended at.
+    proposals: BTreeMap<u64, RequestTag>,
+    /// Reads waiting for ReadIndex, by their tag (which is also the ReadIndex context).
+    reads_waiting_for_index: BTreeMap<RequestTag, kv::RangeRequest>,
+    /// Reads whose read index is known, waiting for it to be applied.
+    reads_waiting_for_apply: Vec<(u64, RequestTag, kv::RangeRequest)>,
+}
+
+impl RaftNode {
+    /// Starts a replica from what its disk holds: a fresh member on first start, the
+    /// synced state after a crash.
+    pub fn start(config: NodeConfig, disk: SimDisk) -> RaftNode {
+        let storage = disk.durable();
+        let snapshot = storage.latest_snapshot().clone();
+        let store = decode_store(&snapshot);
+        let snapshot_index = snapshot.get_metadata().index;
+        let raft_config = raft::Config {
+            id: config.id,
+            election_tick: config.election_ticks,
+            heartbeat_tick: config.heartbeat_ticks,
+            applied: snapshot_index,
+            max_size_per_msg: 1024 * 1024,
+            max_inflight_msgs: 256,
+            check_quorum: true,
+            pre_vote: true,
+            read_only_option: ReadOnlyOption::Safe,
+            ..raft::Config::default()
+        };
+        let logger = slog::Logger::root(slog::Discard, slog::o!());
+        let raw = RawNode::new(&raft_config, storage, &logger).expect("valid raft config");
+        let mut node = RaftNode {
+            raw,
+            disk,
+            store,
+            rng: SmallRng::seed_from_u64(config.rng_seed),
+            config,
+            role: StateRole::Follower,
+            term: 0,
+            applied_index: snapshot_index,
+            snapshot_index,
+            proposals: BTreeMap::new(),
+            reads_waiting_for_index: BTreeMap::new(),
+            reads_waiting_for_apply: Vec::new(),
+        };
+        // raft-rs drew the first timeout from the OS's randomness; replace it.
+        node.redraw_election_timeout();
+        node.role = node.raw.raft.state;
+        node.term = node.raw.raft.term;
+        node
+    }
+
+    pub fn id(&self) -> u64 {
+        self.config.id
+    }
+
+    pub fn role(&self) -> StateRole {
+        self.raw.raft.state
+    }
+
+    pub fn term(&self) -> u64 {
+        self.raw.raft.term
+    }
+
+    /// The leader this replica believes in, if any.
+    pub fn leader(&self) -> Option<u64> {
+        Some(self.raw.raft.leader_id).filter(|&id| id != raft::INVALID_ID)
+    }
+
+    pub fn applied_index(&self) -> u64 {
+        self.applied_index
+    }
+
+    /// The replicated store as applied so far.
+    pub fn store(&self) -> &kv::Store {
+        &self.store
+    }
+
+    /// Log entries held in memory (bounded by snapshots and compaction).
+    pub fn log_entries(&self) -> usize {
+        self.raw.store().entry_count()
+    }
+
+    /// Advances Raft's logical clock by one tick.
+    pub fn tick(&mut self, outbox: &mut dyn Outbox) {
+        self.raw.tick();
+        self.after_raft_call(outbox);
+    }
+
+    /// Hands a message from another replica to Raft.
+    pub fn step(&mut self, message: Message, outbox: &mut dyn Outbox) {
+        // Errors are messages for another term or an unknown peer: Raft ignores them.
+        let _ = self.raw.step(message);
+        self.after_raft_call(outbox);
+    }
+
+    /// The transport could (or could not) deliver a snapshot to `to`.
+    pub fn report_snapshot(&mut self, to: u64, delivered: bool) {
+        let status = if delivered {
+            raft::SnapshotStatus::Finish
+        } else {
+            self.raw.report_unreachable(to);
+            raft::SnapshotStatus::Failure
+        };
+        self.raw.report_snapshot(to, status);
+    }
+
+    /// Proposes a client write. Only the leader accepts; the reply comes when the entry
+    /// applies (or is overwritten by another leader's entry).
+    pub fn propose(&mut self, tag: RequestTag, request: kv::Request, outbox: &mut dyn Outbox) {
+        if self.role() != StateRole::Leader {
+            outbox.reply(
+                tag,
+                Err(ClientError::NotLeader {
+                    leader_hint: self.leader(),
+                }),
+            );
+            return;
+        }
+        let data = Command { tag, request }.encode();
+        match self.raw.propose(Vec::new(), data) {
+            Ok(()) => {
+                let index = self.raw.raft.raft_log.last_index();
+                self.proposals.insert(index, tag);
+            }
+            Err(_) => {
+                outbox.reply(
+                    tag,
+                    Err(ClientError::NotLeader {
+                        leader_hint: self.leader(),
+                    }),
+                );
+            }
+        }
+        self.after_raft_call(outbox);
+    }
+
+    /// Serves a linearizable read: asks Raft for a read index (confirmed by a quorum of
+    /// heartbeats) and answers once that index is applied. Only the leader serves reads.
+    pub fn read(&mut self, tag: RequestTag, request: kv::RangeRequest, outbox: &mut dyn Outbox) {
+        if self.role() != StateRole::Leader {
+            outbox.reply(
+                tag,
+                Err(ClientError::NotLeader {
+                    leader_hint: self.leader(),
+                }),
+            );
+            return;
+        }
+        // raft-rs silently ignores ReadIndex until the leader has committed in its term.
+        if !self.raw.raft.commit_to_current_term() {
+            outbox.reply(tag, Err(ClientError::LeaderNotReady));
+            return;
+        }
+        self.reads_waiting_for_index.insert(tag, request);
+        self.raw.read_index(tag.to_context());
+        self.after_raft_call(outbox);
+    }
+
+    /// Runs one round of the Ready loop if raft-rs has anything ready: persist (waiting
+    /// for the simulated fsync), send, apply, advance.
+    pub async fn handle_ready(&mut self, outbox: &mut dyn Outbox) {
+        if !self.raw.has_ready() {
+            return;
+        }
+        let mut ready = self.raw.ready();
+
+        // 1. Persist: snapshot, entries and hard state, then one fsync.
+        let snapshot = ready.snapshot().clone();
+        let installs_snapshot = snapshot.get_metadata().index != 0;
+        if installs_snapshot {
+            self.persist(DiskWrite::InstallSnapshot(snapshot.clone()));
+        }
+        if !ready.entries().is_empty() {
+            self.persist(DiskWrite::Entries(ready.take_entries()));
+        }
+        if let Some(hard_state) = ready.hs() {
+            self.persist(DiskWrite::HardState(hard_state.clone()));
+        }
+        self.sync_disk().await;
+
+        // 2. Send, now that what the messages promise is durable.
+        for message in ready.take_messages() {
+            outbox.send(message);
+        }
+        for message in ready.take_persisted_messages() {
+            outbox.send(message);
+        }
+
+        // 3. Apply.
+        if installs_snapshot {
+            self.install_snapshot(&snapshot);
+        }
+        for read_state in ready.take_read_states() {
+            let tag = RequestTag::from_context(&read_state.request_ctx);
+            if let Some(request) = self.reads_waiting_for_index.remove(&tag) {
+                self.reads_waiting_for_apply
+                    .push((read_state.index, tag, request));
+            }
+        }
+        self.apply_entries(ready.take_committed_entries(), outbox);
+
+        // 4. Advance.
+        let mut light_ready = self.raw.advance(ready);
+        if let Some(commit) = light_ready.commit_index() {
+            let mut hard_state = self.raw.store().hard_state().clone();
+            hard_state.commit = commit;
+            self.persist(DiskWrite::HardState(hard_state));
+            self.sync_disk().await;
+        }
+        for message in light_ready.take_messages() {
+            outbox.send(message);
+        }
+        self.apply_entries(light_ready.take_committed_entries(), outbox);
+        self.raw.advance_apply();
+
+        self.serve_applied_reads(outbox);
+        self.maybe_snapshot();
+        self.after_raft_call(outbox);
+    }
+
+    /// Writes to memory now and to the disk's unsynced queue.
+    fn persist(&mut self, write: DiskWrite) {
+        self.raw.mut_store().apply(&write);
+        self.disk.write(write);
+    }
+
+    async fn sync_disk(&mut self) {
+        if !self.config.fsync_latency.is_zero() {
+            madsim::time::sleep(self.config.fsync_latency).await;
+        }
+        self.disk.sync();
+    }
+
+    fn install_snapshot(&mut self, snapshot: &Snapshot) {
+        let index = snapshot.get_metadata().index;
+        self.store = decode_store(snapshot);
+        self.applied_index = index;
+        self.snapshot_index = index;
+        // Proposals at or below the snapshot can no longer be matched to their entries.
+        let overtaken: Vec<u64> = self.proposals.range(..=index).map(|(&i, _)| i).collect();
+        for index in overtaken {
+            self.proposals.remove(&index);
+        }
+    }
+
+    fn apply_entries(&mut self, entries: Vec<Entry>, outbox: &mut dyn Outbox) {
+        for entry in entries {
+            if entry.index <= self.applied_index {
+                continue;
+            }
+            self.applied_index = entry.index;
+            // Membership changes are applied as raft-rs requires; this foundation never
+            // proposes them, but a log that holds them must still replay correctly.
+            let conf_state = match entry.get_entry_type() {
+                EntryType::EntryNormal => {
+                    self.apply_command(&entry, outbox);
+                    None
+                }
+                EntryType::EntryConfChange => Some(
+                    self.raw
+                        .apply_conf_change(&decode::<ConfChange>(&entry.data)),
+                ),
+                EntryType::EntryConfChangeV2 => Some(self.raw.apply_conf_change(&decode::<
+                    ConfChangeV2,
+                >(
+                    &entry.data
+                ))),
+            };
+            if let Some(conf_state) = conf_state {
+                self.persist(DiskWrite::ConfState(conf_state.expect("valid conf change")));
+            }
+            // Compaction is part of the replicated state machine: every replica compacts
+            // at the same log positions, so replicas stay identical at equal indexes.
+            if entry.index % self.config.snapshot_interval_entries == 0 {
+                let target = self.store.revision().saturating_sub(RETAINED_REVISIONS);
+                if target > self.store.compacted_revision() {
+                    self.store
+                        .compact(target)
+                        .expect("compacting below the current revision");
+                }
+            }
+        }
+    }
+
+    fn apply_command(&mut self, entry: &Entry, outbox: &mut dyn Outbox) {
+        let waiting = self.proposals.remove(&entry.index);
+        if entry.data.is_empty() {
+            // A new leader's empty entry took the slot of a proposal made here.
+            if let Some(tag) = waiting {
+                outbox.reply(tag, Err(ClientError::ProposalDropped));
+            }
+            return;
+        }
+        let command = Command::decode(&entry.data);
+        let result = self
+            .store
+            .execute(&command.request)
+            .map_err(ClientError::Kv);
+        match waiting {
+            Some(tag) if tag == command.tag => outbox.reply(tag, result),
+            Some(tag) => outbox.reply(tag, Err(ClientError::ProposalDropped)),
+            None => {}
+        }
+    }
+
+    fn serve_applied_reads(&mut self, outbox: &mut dyn Outbox) {
+        let applied = self.applied_index;
+        let (ready, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.reads_waiting_for_apply)
+            .into_iter()
+            .partition(|(index, _, _)| *index <= applied);
+        self.reads_waiting_for_apply = waiting;
+        for (_, tag, request) in ready {
+            outbox.reply(
+                tag,
+                self.store
+                    .range(&request)
+                    .map(kv::Response::Range)
+                    .map_err(ClientError::Kv),
+            );
+        }
+    }
+
+    /// Every `snapshot_interval_entries` applied entries: snapshot the store and compact
+    /// the log, keeping `catch_up_entries` behind the snapshot so a follower that lags a
+    /// little catches up from the log; one further behind is sent the snapshot.
+    fn maybe_snapshot(&mut self) {
+        if self.applied_index < self.snapshot_index + self.config.snapshot_interval_entries {
+            return;
+        }
+        let index = self.applied_index;
+        let term = self
+            .raw
+            .store()
+            .term(index)
+            .expect("applied entries are in the log");
+        let data = serde_json::to_vec(&SnapshotData {
+            store: self.store.clone(),
+        })
+        .expect("the store serializes");
+        let snapshot = Snapshot {
+            data: data.into(),
+            metadata: Some(SnapshotMetadata {
+                index,
+                term,
+                conf_state: Some(self.raw.store().conf_state().clone()).into(),
+                ..SnapshotMetadata::default()
+            })
+            .into(),
+            ..Snapshot::default()
+        };
+        self.persist(DiskWrite::SaveSnapshot(snapshot));
+        self.persist(DiskWrite::Compact(
+            index.saturating_sub(self.config.catch_up_entries),
+        ));
+        self.snapshot_index = index;
+    }
+
+    /// After anything that may change role or term: raft-rs re-drew its randomized
+    /// election timeout from the OS's randomness, so draw it again from our seeded stream;
+    /// report a new leadership; fail reads a deposed leader can no longer serve.
+    fn after_raft_call(&mut self, outbox: &mut dyn Outbox) {
+        let (role, term) = (self.raw.raft.state, self.raw.raft.term);
+        if (role, term) == (self.role, self.term) {
+            return;
+        }
+        let was_leader = self.role == StateRole::Leader;
+        self.role = role;
+        self.term = term;
+        self.redraw_election_timeout();
+        if role == StateRole::Leader {
+            outbox.became_leader(term);
+        } else if was_leader {
+            let hint = self.leader();
+            let waiting = std::mem::take(&mut self.reads_waiting_for_index)
+                .into_iter()
+                .chain(
+                    std::mem::take(&mut self.reads_waiting_for_apply)
+                        .into_iter()
+                        .map(|(_, tag, request)| (tag, request)),
+                );
+            for (tag, _) in waiting {
+                outbox.reply(tag, Err(ClientError::NotLeader { leader_hint: hint }));
+            }
+        }
+    }
+
+    fn redraw_election_timeout(&mut self) {
+        // raft-rs' default range: [election_tick, 2 × election_tick).
+        let min = self.config.election_ticks;
+        let timeout = self.rng.gen_range(min..2 * min);
+        self.raw.raft.set_randomized_election_timeout(timeout);
+    }
+}
+
+/// Decodes a protobuf message that this replica's own Raft log holds.
+fn decode<M: protobuf::Message>(data: &[u8]) -> M {
+    M::parse_from_bytes(data).expect("log entries written by raft-rs decode")
+}
+
+fn decode_store(snapshot: &Snapshot) -> kv::Store {
+    if snapshot.data.is_empty() {
+        return kv::Store::new();
+    }
+    let data: SnapshotData =
+        serde_json::from_slice(&snapshot.data).expect("snapshots hold a store");
+    data.store
+}
