@@ -1,0 +1,216 @@
+//! What the checkers concluded about a history: written as `verdict.json` next to the
+//! history, shown on the terminal, and turned into the process exit code.
+
+use serde::{Deserialize, Serialize};
+
+/// Every check's report on one history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verdict {
+    pub checks: Vec<CheckReport>,
+}
+
+impl Verdict {
+    /// The process exit code: 0 all hold, 1 a safety violation, 3 a liveness failure (and
+    /// no safety violation), 4 undecided (no violation or liveness failure, but some check
+    /// ran out of budget).
+    pub fn exit_code(&self) -> i32 {
+        let failed = |kind: CheckKind| {
+            self.checks.iter().any(|report| {
+                report.kind == kind && matches!(report.result, CheckResult::Violation { .. })
+            })
+        };
+        if failed(CheckKind::Safety) {
+            1
+        } else if failed(CheckKind::Liveness) {
+            3
+        } else if self
+            .checks
+            .iter()
+            .any(|report| matches!(report.result, CheckResult::Undecided { .. }))
+        {
+            4
+        } else {
+            0
+        }
+    }
+
+    /// Whether every check holds.
+    pub fn is_ok(&self) -> bool {
+        self.exit_code() == 0
+    }
+
+    /// One line per check, e.g. `linearizable: ok (812 ops, 5 keys)` or
+    /// `linearizable: VIOLATION on key "k2": ...`, for terminals.
+    pub fn summary(&self) -> String {
+        self.checks
+            .iter()
+            .map(|report| match &report.result {
+                CheckResult::Ok { summary } => format!("{}: ok ({summary})", report.check),
+                CheckResult::Violation { summary, .. } => {
+                    format!("{}: VIOLATION {summary}", report.check)
+                }
+                CheckResult::Undecided { why } => format!("{}: UNDECIDED ({why})", report.check),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// One check's conclusion.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckReport {
+    /// The check's name, e.g. `linearizable`, `liveness`.
+    pub check: String,
+    pub kind: CheckKind,
+    pub result: CheckResult,
+}
+
+/// Which exit code a violation of the check leads to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckKind {
+    /// Something bad happened (exit code 1).
+    Safety,
+    /// Something good failed to happen in time (exit code 3).
+    Liveness,
+}
+
+/// Whether the property held, with the evidence when it did not.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum CheckResult {
+    /// The property holds; `summary` says what was checked.
+    Ok { summary: String },
+    /// The property does not hold: `summary` in one line, `evidence` in detail.
+    Violation { summary: String, evidence: Evidence },
+    /// The check ran out of budget before it could decide.
+    Undecided { why: String },
+}
+
+/// What a violation consists of, per kind of check.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Evidence {
+    Linearizability(LinearizabilityViolation),
+    Liveness { detail: String },
+}
+
+/// Where the search for a linearization of one key's operations got stuck.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinearizabilityViolation {
+    /// The key whose operations are not linearizable.
+    pub key: String,
+    /// Op ids of the longest linearizable prefix found, in order.
+    pub linearized_prefix: Vec<u64>,
+    /// Op ids that could not be placed next after that prefix: the offending operations.
+    pub stuck_ops: Vec<u64>,
+    /// The model state after the prefix, in words.
+    pub model_state: String,
+    /// A sentence or two a person can read.
+    pub explanation: String,
+}
+
+/// How much work a check may do before it answers "undecided"; a limit on everything.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Budget {
+    /// Search steps per check (for linearizability: model steps tried plus backtracks).
+    pub max_steps: u64,
+}
+
+impl Default for Budget {
+    /// 20 million steps: a few seconds of search on the hardest histories (a failing key
+    /// of thousands of operations with dozens of unanswered calls), with a memo of a few
+    /// hundred megabytes at most.
+    fn default() -> Self {
+        Budget {
+            max_steps: 20_000_000,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(check: &str, kind: CheckKind, result: CheckResult) -> CheckReport {
+        CheckReport {
+            check: check.to_string(),
+            kind,
+            result,
+        }
+    }
+
+    fn ok() -> CheckResult {
+        CheckResult::Ok {
+            summary: "fine".into(),
+        }
+    }
+
+    fn violation() -> CheckResult {
+        CheckResult::Violation {
+            summary: "on key \"k\": bad".into(),
+            evidence: Evidence::Liveness {
+                detail: "late".into(),
+            },
+        }
+    }
+
+    fn undecided() -> CheckResult {
+        CheckResult::Undecided {
+            why: "budget".into(),
+        }
+    }
+
+    fn verdict(checks: Vec<CheckReport>) -> Verdict {
+        Verdict { checks }
+    }
+
+    #[test]
+    fn exit_code_ranks_safety_over_liveness_over_undecided() {
+        use CheckKind::{Liveness, Safety};
+        assert_eq!(verdict(vec![]).exit_code(), 0);
+        assert_eq!(
+            verdict(vec![report("a", Safety, ok()), report("b", Liveness, ok())]).exit_code(),
+            0
+        );
+        assert_eq!(
+            verdict(vec![
+                report("a", Safety, undecided()),
+                report("b", Liveness, violation())
+            ])
+            .exit_code(),
+            3
+        );
+        assert_eq!(
+            verdict(vec![
+                report("b", Liveness, violation()),
+                report("a", Safety, violation())
+            ])
+            .exit_code(),
+            1
+        );
+        assert_eq!(
+            verdict(vec![
+                report("a", Safety, undecided()),
+                report("b", Liveness, ok())
+            ])
+            .exit_code(),
+            4
+        );
+        assert!(verdict(vec![report("a", Safety, ok())]).is_ok());
+        assert!(!verdict(vec![report("a", Safety, undecided())]).is_ok());
+    }
+
+    #[test]
+    fn summary_has_one_line_per_check() {
+        let verdict = verdict(vec![
+            report("linearizable", CheckKind::Safety, violation()),
+            report("liveness", CheckKind::Liveness, ok()),
+            report("other", CheckKind::Safety, undecided()),
+        ]);
+        assert_eq!(
+            verdict.summary(),
+            "linearizable: VIOLATION on key \"k\": bad\nliveness: ok (fine)\nother: UNDECIDED (budget)"
+        );
+    }
+}
