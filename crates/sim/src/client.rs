@@ -1,0 +1,198 @@
+//! A client process: issues one operation at a time, follows leader hints, retries what
+//! surely did not happen, and records every call and its outcome.
+//!
+//! The outcome rules are what the checker relies on:
+//! - an answer from the store is `Ok`;
+//! - a refusal that proves the request did nothing (not the leader, unreachable, a store
+//!   error) is retried until the request timeout, then recorded as `Failed`;
+//! - silence until the request timeout is `Unknown`: the write may have happened, or may
+//!   still happen. Such a request is never retried, since a retry could apply it twice.
+
+use crate::network::{Address, Envelope, Network};
+use crate::recorder::Recorder;
+use crate::translate::{output_for, request_for};
+use crate::workload::Workload;
+use futures::channel::mpsc::UnboundedReceiver;
+use futures::StreamExt;
+use history::{KvInput, KvOutput, Op, Outcome};
+use madsim::time::{sleep, sleep_until, timeout, Instant};
+use node::{ClientError, RequestTag};
+use std::time::Duration;
+
+/// Retry backoff after a refusal: starts here and doubles.
+const BACKOFF_MIN_MS: u64 = 10;
+const BACKOFF_MAX_MS: u64 = 200;
+
+/// One client's connection to the cluster.
+pub struct Client {
+    pub id: u64,
+    pub nodes: u64,
+    pub request_timeout: Duration,
+    pub network: Network,
+    pub recorder: Recorder,
+    inbox: UnboundedReceiver<Envelope>,
+    next_request_id: u64,
+    /// The replica the client believes leads.
+    target: Option<u64>,
+}
+
+impl Client {
+    /// Connects client `id` to the network.
+    pub fn connect(
+        id: u64,
+        nodes: u64,
+        request_timeout: Duration,
+        network: Network,
+        recorder: Recorder,
+    ) -> Client {
+        let inbox = network.register(Address::Client(id));
+        Client {
+            id,
+            nodes,
+            request_timeout,
+            network,
+            recorder,
+            inbox,
+            next_request_id: 0,
+            target: None,
+        }
+    }
+
+    /// Runs the workload until `stop_at`, then returns.
+    pub async fn run_workload(mut self, mut workload: Workload, stop_at: Instant) {
+        loop {
+            sleep(Duration::from_millis(workload.think_ms())).await;
+            if Instant::now() >= stop_at {
+                return;
+            }
+            let input = workload.next_input();
+            if let Some(output) = self.call(input.clone(), &mut workload).await {
+                workload.observe(&input, &output);
+            }
+        }
+    }
+
+    /// Performs one operation and records it; returns its output if it succeeded.
+    pub async fn call(&mut self, input: KvInput, workload: &mut Workload) -> Option<KvOutput> {
+        let call_ns = self.recorder.now_ns();
+        let deadline = Instant::now() + self.request_timeout;
+        let outcome = self.attempt_until(&input, deadline, workload).await;
+        let return_ns = match outcome {
+            Outcome::Unknown { .. } => None,
+            _ => Some(self.recorder.now_ns()),
+        };
+        let output = match &outcome {
+            Outcome::Ok(output) => Some(output.clone()),
+            _ => None,
+        };
+        self.recorder.op(Op {
+            id: 0,
+            client: self.id,
+            call_ns,
+            return_ns,
+            input,
+            outcome,
+        });
+        output
+    }
+
+    async fn attempt_until(
+        &mut self,
+        input: &KvInput,
+        deadline: Instant,
+        workload: &mut Workload,
+    ) -> Outcome {
+        let mut backoff_ms = BACKOFF_MIN_MS;
+        let mut last_refusal;
+        loop {
+            let node = match self.target {
+                Some(node) => node,
+                None => workload.pick_node(self.nodes),
+            };
+            self.next_request_id += 1;
+            let tag = RequestTag {
+                client: self.id,
+                request_id: self.next_request_id,
+            };
+            let sent = self.network.send(
+                Address::Client(self.id),
+                Address::Node(node),
+                Envelope::Request {
+                    tag,
+                    request: request_for(input),
+                },
+            );
+            match sent {
+                Err(_unreachable) => {
+                    last_refusal = format!("node {node} is down");
+                    self.target = None;
+                }
+                Ok(()) => match self.await_reply(tag, deadline).await {
+                    None => {
+                        self.target = None;
+                        return Outcome::Unknown {
+                            reason: format!("no answer from node {node} in time"),
+                        };
+                    }
+                    Some(Ok(response)) => {
+                        return match output_for(input, &response) {
+                            Some(output) => Outcome::Ok(output),
+                            None => Outcome::Failed {
+                                error: format!("unexpected response {response:?}"),
+                            },
+                        };
+                    }
+                    Some(Err(ClientError::Kv(error))) => {
+                        return Outcome::Failed {
+                            error: error.to_string(),
+                        }
+                    }
+                    Some(Err(error)) => {
+                        self.target = match error {
+                            ClientError::NotLeader { leader_hint } => leader_hint,
+                            ClientError::LeaderNotReady | ClientError::ProposalDropped => {
+                                Some(node)
+                            }
+                            ClientError::Kv(_) => None,
+                        };
+                        last_refusal = format!("node {node}: {error}");
+                    }
+                },
+            }
+            let wait = Duration::from_millis(backoff_ms + workload.jitter_ms(backoff_ms));
+            if Instant::now() + wait >= deadline {
+                return Outcome::Failed {
+                    error: format!("gave up retrying; last refusal: {last_refusal}"),
+                };
+            }
+            sleep(wait).await;
+            backoff_ms = (backoff_ms * 2).min(BACKOFF_MAX_MS);
+        }
+    }
+
+    /// Waits for the answer to `tag`, skipping late answers to abandoned requests.
+    async fn await_reply(
+        &mut self,
+        tag: RequestTag,
+        deadline: Instant,
+    ) -> Option<node::ClientReply> {
+        loop {
+            match timeout(
+                deadline.saturating_duration_since(Instant::now()),
+                self.inbox.next(),
+            )
+            .await
+            {
+                Ok(Some(Envelope::Response {
+                    tag: answered,
+                    reply,
+                })) if answered == tag => return Some(reply),
+                Ok(Some(_)) => continue,
+                Ok(None) | Err(_) => {
+                    sleep_until(deadline).await;
+                    return None;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! The replicas of a run: each a madsim node with its own disk, which the nemesis can
+//! partition, crash and restart. Every change is recorded in the history as it happens.
+
+use crate::network::{Address, Network};
+use crate::recorder::Recorder;
+use crate::server::{run_server, ServerContext, StatusBoard};
+use crate::streams;
+use history::Fault;
+use madsim::runtime::Handle;
+use madsim::task::NodeId as MadsimNodeId;
+use node::{NodeConfig, SimDisk};
+use rand::Rng;
+use scenario::ClusterConfig;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+struct Replica {
+    process: MadsimNodeId,
+    disk: SimDisk,
+}
+
+/// The cluster, as the nemesis and the run driver see it.
+pub struct Cluster {
+    handle: Handle,
+    replicas: BTreeMap<u64, Replica>,
+    crashed: Mutex<BTreeSet<u64>>,
+    partitioned: Mutex<bool>,
+    network: Network,
+    recorder: Recorder,
+    board: StatusBoard,
+}
+
+impl Cluster {
+    /// Creates and starts every replica.
+    pub fn start(
+        config: &ClusterConfig,
+        seed: u64,
+        network: Network,
+        recorder: Recorder,
+    ) -> Cluster {
+        let handle = Handle::current();
+        let board = StatusBoard::default();
+        let voters: Vec<u64> = (1..=config.nodes).collect();
+        let tick = Duration::from_millis(config.tick_ms);
+        let mut replicas = BTreeMap::new();
+        for &id in &voters {
+            let disk = SimDisk::bootstrap(&voters);
+            let context = ServerContext {
+                config: NodeConfig {
+                    id,
+                    election_ticks: config.election_ticks as usize,
+                    heartbeat_ticks: config.heartbeat_ticks as usize,
+                    fsync_latency: Duration::from_micros(config.fsync_us),
+                    snapshot_interval_entries: config.snapshot_interval_entries,
+                    catch_up_entries: config.catch_up_entries,
+                    rng_seed: 0,
+                },
+                tick,
+                disk: disk.clone(),
+                network: network.clone(),
+                recorder: recorder.clone(),
+                board: board.clone(),
+            };
+            // Replicas do not tick in lockstep: each gets its own phase within a tick.
+            let tick_phase = Duration::from_nanos(
+                streams::stream(seed, "tick-phase", id).gen_range(0..tick.as_nanos() as u64),
+            );
+            let incarnation = Arc::new(AtomicU64::new(0));
+            let process = handle
+                .create_node()
+                .name(format!("node-{id}"))
+                .init(move || {
+                    let mut context = context.clone();
+                    let incarnation = incarnation.fetch_add(1, Ordering::Relaxed);
+                    // Each incarnation draws its election timeouts from a stream of its own.
+                    context.config.rng_seed =
+                        streams::sub_seed(seed, "raft", id << 32 | incarnation);
+                    run_server(context, tick_phase)
+                })
+                .build()
+                .id();
+            replicas.insert(id, Replica { process, disk });
+        }
+        Cluster {
+            handle,
+            replicas,
+            crashed: Mutex::new(BTreeSet::new()),
+            partitioned: Mutex::new(false),
+            network,
+            recorder,
+            board,
+        }
+    }
+
+    pub fn all_nodes(&self) -> Vec<u64> {
+        self.replicas.keys().copied().collect()
+    }
+
+    pub fn crashed_nodes(&self) -> Vec<u64> {
+        self.crashed
+            .lock()
+            .expect("crashed lock")
+            .iter()
+            .copied()
+            .collect()
+    }
+
+    pub fn up_nodes(&self) -> Vec<u64> {
+        let crashed = self.crashed.lock().expect("crashed lock");
+        self.replicas
+            .keys()
+            .copied()
+            .filter(|node| !crashed.contains(node))
+            .collect()
+    }
+
+    /// The live node leading the highest term, as the replicas report it.
+    pub fn leader(&self) -> Option<u64> {
+        self.board.leader()
+    }
+
+    /// Cuts the links between the sides.
+    pub fn partition(&self, sides: Vec<Vec<u64>>) {
+        self.network.partition(&sides);
+        *self.partitioned.lock().expect("partition lock") = true;
+        self.recorder.fault(Fault::Partition { sides });
+    }
+
+    /// Restores every link (recorded only if something was cut).
+    pub fn heal(&self) {
+        let mut partitioned = self.partitioned.lock().expect("partition lock");
+        if *partitioned {
+            self.network.heal();
+            *partitioned = false;
+            self.recorder.fault(Fault::Heal);
+        }
+    }
+
+    /// Kills a replica's process; its unsynced disk writes are lost.
+    pub fn crash(&self, node: u64) {
+        if !self.crashed.lock().expect("crashed lock").insert(node) {
+            return;
+        }
+        let replica = &self.replicas[&node];
+        self.network.set_down(Address::Node(node));
+        self.handle.kill(replica.process);
+        replica.disk.crash();
+        self.board.clear(node);
+        self.recorder.fault(Fault::Crash { node });
+    }
+
+    /// Starts a crashed replica again from its disk.
+    pub fn restart(&self, node: u64) {
+        if !self.crashed.lock().expect("crashed lock").remove(&node) {
+            return;
+        }
+        self.handle.restart(self.replicas[&node].process);
+        self.recorder.fault(Fault::Restart { node });
+    }
+
+    /// Writes lost to crashes over the run, all disks together.
+    pub fn writes_lost(&self) -> u64 {
+        self.replicas
+            .values()
+            .map(|replica| replica.disk.writes_lost())
+            .sum()
+    }
+}

@@ -1,0 +1,189 @@
+//! The madsim world of one lockstep run.
+//!
+//! [`run`] takes a scenario and a seed and returns the run's [`History`]: it builds the
+//! cluster (each replica a madsim node with its own simulated disk), the network, the
+//! clients and the nemesis, all on madsim's simulated clock and scheduler, so one seed
+//! always gives the same run, byte for byte.
+//!
+//! A run has two phases:
+//! 1. **Safety** (`duration_ms`): clients run the workload while the nemesis applies the
+//!    fault schedule.
+//! 2. **Liveness**: every partition is healed, every crashed replica restarted, and a
+//!    probe client writes until one write succeeds; the history records when (or that none
+//!    did within `liveness.timeout_ms`).
+
+mod client;
+mod clock;
+mod cluster;
+mod nemesis;
+mod network;
+mod recorder;
+mod server;
+pub mod streams;
+mod translate;
+mod workload;
+
+pub use network::NetworkStats;
+
+use client::Client;
+use clock::RunClock;
+use cluster::Cluster;
+use history::{History, KvInput, LivenessProbe};
+use madsim::runtime::{Handle, Runtime};
+use madsim::time::Instant;
+use nemesis::Nemesis;
+use network::Network;
+use recorder::Recorder;
+use scenario::Scenario;
+use std::sync::Arc;
+use std::time::Duration;
+use workload::Workload;
+
+/// What one run produced.
+#[derive(Clone, Debug)]
+pub struct RunOutput {
+    pub history: History,
+    pub stats: RunStats,
+}
+
+/// Figures about a run, for summaries and benchmarks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunStats {
+    /// Simulated time the run lasted.
+    pub simulated_ns: u64,
+    pub network: NetworkStats,
+    /// Disk writes lost to crashes (queued but not yet synced).
+    pub disk_writes_lost: u64,
+}
+
+/// Runs `scenario` with `seed` to the end.
+///
+/// Creates a madsim runtime on the calling thread. For the run to be deterministic the
+/// thread must not have created a `HashMap` before (madsim seeds their hashers only if its
+/// runtime exists first): call this on a fresh thread, e.g. through [`run_on_fresh_thread`].
+pub fn run(scenario: &Scenario, seed: u64) -> RunOutput {
+    let runtime = Runtime::with_seed_and_config(seed, madsim::Config::default());
+    runtime.block_on(simulate(Arc::new(scenario.clone()), seed))
+}
+
+/// [`run`] on a new OS thread, so the determinism rule above always holds. The thread only
+/// hosts the simulation; nothing inside the simulation uses OS threads or real time.
+pub fn run_on_fresh_thread(scenario: &Scenario, seed: u64) -> RunOutput {
+    let scenario = scenario.clone();
+    std::thread::Builder::new()
+        .name(format!("seed-{seed}"))
+        .spawn(move || run(&scenario, seed))
+        .expect("an OS thread for the simulation")
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
+/// The whole run as one future, for use inside an existing madsim runtime (e.g.
+/// `Runtime::check_determinism`).
+pub async fn simulate(scenario: Arc<Scenario>, seed: u64) -> RunOutput {
+    let handle = Handle::current();
+    let clock = RunClock::start();
+    let recorder = Recorder::new(&scenario.name, seed, clock);
+    let carrier = handle.create_node().name("network").build();
+    let network = Network::new(
+        carrier,
+        streams::stream(seed, "network", 0),
+        scenario.network.latency_min_ms,
+        scenario.network.latency_max_ms,
+    );
+    let cluster = Cluster::start(&scenario.cluster, seed, network.clone(), recorder.clone());
+    let request_timeout = Duration::from_millis(scenario.workload.request_timeout_ms);
+    let safety_end = clock.at_ms(scenario.duration_ms);
+
+    let mut clients = Vec::new();
+    for id in 1..=scenario.workload.clients {
+        let process = handle.create_node().name(format!("client-{id}")).build();
+        let client = Client::connect(
+            id,
+            scenario.cluster.nodes,
+            request_timeout,
+            network.clone(),
+            recorder.clone(),
+        );
+        let workload = Workload::new(
+            id,
+            scenario.workload.clone(),
+            streams::stream(seed, "workload", id),
+        );
+        clients.push(process.spawn(client.run_workload(workload, safety_end)));
+    }
+
+    let nemesis = Nemesis::new(
+        &scenario.faults,
+        streams::stream(seed, "nemesis", 0),
+        scenario.duration_ms,
+    );
+    nemesis.run(&cluster, clock).await;
+    madsim::time::sleep_until(safety_end).await;
+
+    // Liveness phase: stop the weather, then demand service.
+    cluster.heal();
+    for node in cluster.crashed_nodes() {
+        cluster.restart(node);
+    }
+    let healed_at_ns = clock.now_ns();
+    let deadline = Instant::now() + Duration::from_millis(scenario.liveness.timeout_ms);
+    let probe_id = scenario.workload.clients + 1;
+    let probe_process = handle.create_node().name("liveness-probe").build();
+    let probe = Client::connect(
+        probe_id,
+        scenario.cluster.nodes,
+        request_timeout,
+        network.clone(),
+        recorder.clone(),
+    );
+    let mut probe_workload = Workload::new(
+        probe_id,
+        scenario.workload.clone(),
+        streams::stream(seed, "liveness", 0),
+    );
+    let first_write_ns = probe_process
+        .spawn(
+            async move { probe_until_a_write_succeeds(probe, &mut probe_workload, deadline).await },
+        )
+        .await
+        .expect("the probe task is never killed");
+    recorder.liveness(LivenessProbe {
+        healed_at_ns,
+        deadline_ns: healed_at_ns + scenario.liveness.timeout_ms * 1_000_000,
+        first_write_ns,
+    });
+    for client in clients {
+        client.await.expect("client tasks are never killed");
+    }
+
+    RunOutput {
+        history: recorder.finish(),
+        stats: RunStats {
+            simulated_ns: clock.now_ns(),
+            network: network.stats(),
+            disk_writes_lost: cluster.writes_lost(),
+        },
+    }
+}
+
+/// Writes to the `liveness` key until a write succeeds (returns its time) or `deadline`.
+async fn probe_until_a_write_succeeds(
+    mut probe: Client,
+    workload: &mut Workload,
+    deadline: Instant,
+) -> Option<u64> {
+    let mut attempt = 0;
+    while Instant::now() < deadline {
+        attempt += 1;
+        let input = KvInput::Put {
+            key: "liveness".to_string(),
+            value: format!("probe-{attempt}"),
+        };
+        if probe.call(input, workload).await.is_some() {
+            return Some(probe.recorder.now_ns());
+        }
+        madsim::time::sleep(Duration::from_millis(50)).await;
+    }
+    None
+}
