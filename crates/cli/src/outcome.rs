@@ -1,0 +1,63 @@
+//! What the commands share: exit codes, loading scenarios, judging a run, replay commands.
+
+use check::{Budget, Verdict};
+use scenario::Scenario;
+use std::path::Path;
+
+/// Exit code for bad input or usage.
+pub const EXIT_BAD_INPUT: u8 = 2;
+
+/// Loads a scenario, or prints why not.
+pub fn load_scenario(path: &Path) -> Result<Scenario, u8> {
+    Scenario::load(path).map_err(|error| {
+        eprintln!("error: {error}");
+        EXIT_BAD_INPUT
+    })
+}
+
+/// Runs every check on a history.
+pub fn judge(history: &history::History) -> Verdict {
+    check::check_history(history, &Budget::default())
+}
+
+/// The worse of two exit codes: safety (1) over liveness (3) over undecided (4) over ok.
+pub fn worse(a: u8, b: u8) -> u8 {
+    let rank = |code: u8| match code {
+        1 => 3,
+        3 => 2,
+        4 => 1,
+        _ => 0,
+    };
+    if rank(b) > rank(a) {
+        b
+    } else {
+        a
+    }
+}
+
+/// The one-line command that replays `scenario` with `seed`, in the form the user ran
+/// lockstep: through `cargo run` or the binary itself.
+pub fn replay_command(scenario: &Path, seed: u64) -> String {
+    let program = if std::env::var_os("CARGO").is_some() {
+        "cargo run --release --".to_string()
+    } else {
+        std::env::args()
+            .next()
+            .unwrap_or_else(|| "lockstep".to_string())
+    };
+    format!("{program} run {} --seed {seed}", scenario.display())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn safety_outranks_liveness_outranks_undecided() {
+        assert_eq!(worse(0, 4), 4);
+        assert_eq!(worse(4, 3), 3);
+        assert_eq!(worse(3, 1), 1);
+        assert_eq!(worse(1, 3), 1);
+        assert_eq!(worse(0, 0), 0);
+    }
+}

@@ -1,0 +1,146 @@
+//! `lockstep sweep`: many seeds of one scenario on all cores.
+
+use crate::outcome::{judge, load_scenario, replay_command, worse, EXIT_BAD_INPUT};
+use crate::seeds::parse_seed_range;
+use check::Verdict;
+use history::History;
+use report::{run_directory, RunReport};
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::time::Instant;
+
+struct SeedResult {
+    seed: u64,
+    verdict: Verdict,
+    simulated_ns: u64,
+    ops: usize,
+    /// Kept only for failing seeds, to write their report.
+    history: Option<History>,
+}
+
+pub fn sweep(path: &Path, seeds: &str, jobs: Option<usize>, reports_root: &Path) -> u8 {
+    let scenario = match load_scenario(path) {
+        Ok(scenario) => scenario,
+        Err(code) => return code,
+    };
+    let range = match parse_seed_range(seeds) {
+        Ok(range) => range,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return EXIT_BAD_INPUT;
+        }
+    };
+    let jobs = jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    let total = range.end - range.start;
+    println!(
+        "sweeping {}: seeds {}..{} ({total} runs) on {jobs} threads",
+        scenario.name, range.start, range.end
+    );
+
+    let started = Instant::now();
+    let next_seed = AtomicU64::new(range.start);
+    let (sender, receiver) = mpsc::channel::<SeedResult>();
+    let mut exit_code = 0;
+    let mut failures: Vec<(u64, String)> = Vec::new();
+    let (mut done, mut simulated_ns, mut ops) = (0u64, 0u64, 0usize);
+    let interactive = std::io::stderr().is_terminal();
+
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            let sender = sender.clone();
+            let (scenario, next_seed, end) = (&scenario, &next_seed, range.end);
+            // Each worker runs one simulation after another, each on a fresh thread.
+            scope.spawn(move || loop {
+                let seed = next_seed.fetch_add(1, Ordering::Relaxed);
+                if seed >= end {
+                    return;
+                }
+                let output = sim::run_on_fresh_thread(scenario, seed);
+                let verdict = judge(&output.history);
+                let failed = !verdict.is_ok();
+                let result = SeedResult {
+                    seed,
+                    simulated_ns: output.stats.simulated_ns,
+                    ops: output.history.ops.len(),
+                    history: failed.then_some(output.history),
+                    verdict,
+                };
+                if sender.send(result).is_err() {
+                    return;
+                }
+            });
+        }
+        drop(sender);
+
+        for result in receiver {
+            done += 1;
+            simulated_ns += result.simulated_ns;
+            ops += result.ops;
+            if let Some(history) = &result.history {
+                let code = result.verdict.exit_code() as u8;
+                exit_code = worse(exit_code, code);
+                let replay = replay_command(path, result.seed);
+                let directory = run_directory(reports_root, &scenario.name, result.seed);
+                let scenario_toml = scenario.to_toml(Some(result.seed));
+                let report = RunReport {
+                    scenario_toml: &scenario_toml,
+                    history,
+                    verdict: &result.verdict,
+                    replay_command: &replay,
+                };
+                if let Err(error) = report.write(&directory) {
+                    eprintln!("warning: could not write {}: {error}", directory.display());
+                }
+                let first_failure = result
+                    .verdict
+                    .summary()
+                    .lines()
+                    .find(|line| !line.contains(": ok"))
+                    .unwrap_or("")
+                    .to_string();
+                if interactive {
+                    eprint!("\r\x1b[K");
+                }
+                println!("seed {} FAILED (exit {code}): {first_failure}\n  replay: {replay}\n  report: {}/", result.seed, directory.display());
+                failures.push((result.seed, replay));
+            }
+            let elapsed = started.elapsed().as_secs_f64();
+            let rate = done as f64 / elapsed.max(1e-9);
+            let progress = format!(
+                "{done}/{total} seeds, {} failed, {rate:.1} seeds/s, about {:.0} s left",
+                failures.len(),
+                (total - done) as f64 / rate.max(1e-9)
+            );
+            if interactive {
+                eprint!("\r\x1b[K{progress}");
+                let _ = std::io::stderr().flush();
+            } else if done % (total / 10).max(1) == 0 || done == total {
+                eprintln!("{progress}");
+            }
+        }
+    });
+    if interactive {
+        eprintln!();
+    }
+
+    let wall_s = started.elapsed().as_secs_f64();
+    println!(
+        "{total} seeds in {wall_s:.1} s: {:.0} seeds/min, {:.0} simulated s per wall s, {ops} operations checked",
+        total as f64 * 60.0 / wall_s.max(1e-9),
+        simulated_ns as f64 / 1e9 / wall_s.max(1e-9),
+    );
+    if failures.is_empty() {
+        println!("all {total} seeds passed");
+    } else {
+        failures.sort();
+        println!("{} of {total} seeds failed:", failures.len());
+        for (_, replay) in &failures {
+            println!("  {replay}");
+        }
+    }
+    exit_code
+}

@@ -1,0 +1,272 @@
+//! The `lockstep` binary as a user meets it: output, reports, exit codes, bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn lockstep(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lockstep"))
+        .args(args)
+        .current_dir(repository())
+        .output()
+        .expect("the lockstep binary runs")
+}
+
+fn repository() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A fresh scratch directory under the target directory.
+fn scratch(name: &str) -> PathBuf {
+    let directory = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&directory);
+    std::fs::create_dir_all(&directory).unwrap();
+    directory
+}
+
+#[test]
+fn run_prints_the_seed_first_and_writes_a_report() {
+    let reports = scratch("run-report");
+    let output = lockstep(&[
+        "run",
+        "scenarios/smoke.toml",
+        "--seed",
+        "5",
+        "--reports",
+        reports.to_str().unwrap(),
+    ]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}{}", stderr(&output));
+    assert_eq!(text.lines().next(), Some("seed: 5"), "{text}");
+    assert!(text.contains("linearizable: ok"), "{text}");
+    let directory = reports.join("smoke/5");
+    for file in [
+        "scenario.toml",
+        "history.json",
+        "verdict.json",
+        "summary.md",
+    ] {
+        assert!(directory.join(file).is_file(), "missing {file}");
+    }
+    // The report's scenario replays the run by itself: same history, byte for byte.
+    let again = scratch("run-report-replay");
+    let replay = lockstep(&[
+        "run",
+        directory.join("scenario.toml").to_str().unwrap(),
+        "--reports",
+        again.to_str().unwrap(),
+    ]);
+    assert_eq!(stdout(&replay).lines().next(), Some("seed: 5"));
+    assert_eq!(
+        std::fs::read(directory.join("history.json")).unwrap(),
+        std::fs::read(again.join("smoke/5/history.json")).unwrap()
+    );
+}
+
+#[test]
+fn two_processes_give_byte_identical_histories() {
+    let (a, b) = (scratch("process-a"), scratch("process-b"));
+    for reports in [&a, &b] {
+        let output = lockstep(&[
+            "run",
+            "scenarios/crashes.toml",
+            "--seed",
+            "9",
+            "--reports",
+            reports.to_str().unwrap(),
+        ]);
+        assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    }
+    let history_a = std::fs::read(a.join("crashes/9/history.json")).unwrap();
+    let history_b = std::fs::read(b.join("crashes/9/history.json")).unwrap();
+    assert!(history_a.len() > 10_000);
+    assert!(
+        history_a == history_b,
+        "the two processes recorded different histories"
+    );
+}
+
+#[test]
+fn check_finds_a_flipped_read_and_exits_1() {
+    let reports = scratch("check-flipped");
+    let run = lockstep(&[
+        "run",
+        "scenarios/partitions.toml",
+        "--seed",
+        "3",
+        "--reports",
+        reports.to_str().unwrap(),
+    ]);
+    assert_eq!(run.status.code(), Some(0), "{}", stdout(&run));
+    let file = reports.join("partitions/3/history.json");
+    let ok = lockstep(&["check", file.to_str().unwrap()]);
+    assert_eq!(ok.status.code(), Some(0), "{}", stdout(&ok));
+
+    // Change the answer of the first read that saw a value.
+    let text = std::fs::read_to_string(&file).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let line = lines
+        .iter_mut()
+        .find(|line| line.contains(r#""outcome":{"ok":{"op":"get","value":"c"#))
+        .expect("a read that saw a value");
+    let start = line.find(r#""value":"c"#).unwrap() + r#""value":""#.len();
+    let end = start + line[start..].find('"').unwrap();
+    line.replace_range(start..end, "flipped");
+    std::fs::write(&file, lines.join("\n")).unwrap();
+
+    let flipped = lockstep(&["check", reports.join("partitions/3").to_str().unwrap()]);
+    let text = stdout(&flipped);
+    assert_eq!(flipped.status.code(), Some(1), "{text}");
+    assert!(text.contains("linearizable: VIOLATION"), "{text}");
+}
+
+#[test]
+fn a_bad_scenario_names_file_line_and_field_and_exits_2() {
+    let directory = scratch("bad-scenario");
+    let file = directory.join("bad.toml");
+    std::fs::write(&file, "duration_ms = 1000\n[cluster]\nnodes = 40\n").unwrap();
+    let output = lockstep(&["run", file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert!(
+        message.contains("bad.toml:3:9: field `cluster.nodes`"),
+        "{message}"
+    );
+    assert!(!message.contains("panicked"), "{message}");
+}
+
+#[test]
+fn bad_arguments_exit_2_without_panicking() {
+    let cases: [&[&str]; 5] = [
+        &["sweep", "scenarios/smoke.toml", "--seeds", "9..1"],
+        &["run", "scenarios/smoke.toml", "--seed", "minus-one"],
+        &["run", "scenarios/no-such-file.toml"],
+        &["check", "no/such/history.json"],
+        &["frobnicate"],
+    ];
+    for args in cases {
+        let output = lockstep(args);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert!(
+            !stderr(&output).contains("panicked"),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
+}
+
+#[test]
+fn a_malformed_history_names_its_line() {
+    let directory = scratch("bad-history");
+    let file = directory.join("history.json");
+    std::fs::write(&file, "{\"format\":\"lockstep-history/1\",\"scenario\":\"x\",\"seed\":1,\n\"ops\":[\n{\"id\":0}\n]}").unwrap();
+    let output = lockstep(&["check", file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("history.json:3:"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn sweep_runs_every_seed_and_says_so() {
+    let reports = scratch("sweep");
+    let output = lockstep(&[
+        "sweep",
+        "scenarios/crashes.toml",
+        "--seeds",
+        "0..6",
+        "--jobs",
+        "2",
+        "--reports",
+        reports.to_str().unwrap(),
+    ]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(text.contains("all 6 seeds passed"), "{text}");
+}
+
+#[test]
+fn help_explains_the_commands() {
+    let output = lockstep(&["--help"]);
+    let text = stdout(&output);
+    for word in ["run", "sweep", "check", "Exit codes"] {
+        assert!(text.contains(word), "{text}");
+    }
+}
+
+/// A liveness bound of 1 ms cannot be met: a real failure, with the replay command.
+fn impossible_liveness_scenario(test: &str) -> PathBuf {
+    let directory = scratch(&format!("{test}-scenario"));
+    let file = directory.join("impatient.toml");
+    std::fs::write(
+        &file,
+        "duration_ms = 2000\n[cluster]\nnodes = 3\n[liveness]\ntimeout_ms = 1\n",
+    )
+    .unwrap();
+    file
+}
+
+#[test]
+fn a_failing_run_prints_the_replay_command_and_exits_3() {
+    let file = impossible_liveness_scenario("failing-run");
+    let reports = scratch("failing-run-reports");
+    let output = lockstep(&[
+        "run",
+        file.to_str().unwrap(),
+        "--seed",
+        "4",
+        "--reports",
+        reports.to_str().unwrap(),
+    ]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(3), "{text}");
+    assert!(
+        text.contains("liveness: FAILED") || text.contains("liveness: VIOLATION"),
+        "{text}"
+    );
+    let replay = text
+        .lines()
+        .find(|line| line.starts_with("replay: "))
+        .expect("a replay line");
+    assert!(
+        replay.ends_with(&format!("run {} --seed 4", file.display())),
+        "{replay}"
+    );
+}
+
+#[test]
+fn a_failing_sweep_lists_each_failing_seed_with_its_replay_command() {
+    let file = impossible_liveness_scenario("failing-sweep");
+    let reports = scratch("failing-sweep-reports");
+    let output = lockstep(&[
+        "sweep",
+        file.to_str().unwrap(),
+        "--seeds",
+        "0..3",
+        "--reports",
+        reports.to_str().unwrap(),
+    ]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(3), "{text}");
+    for seed in 0..3 {
+        assert!(text.contains(&format!("seed {seed} FAILED")), "{text}");
+        assert!(text.contains(&format!("--seed {seed}")), "{text}");
+        assert!(reports
+            .join(format!("impatient/{seed}/history.json"))
+            .is_file());
+    }
+}

@@ -1,0 +1,165 @@
+//! Run reports: what a run leaves in `reports/<scenario>/<seed>/`.
+//!
+//! - `scenario.toml`: the exact scenario, every default spelled out and the seed pinned,
+//!   so `lockstep run reports/<scenario>/<seed>/scenario.toml` replays the run;
+//! - `history.json`: every operation, fault and leader change (see the `history` crate);
+//! - `verdict.json`: every check's result and evidence;
+//! - `summary.md`: the same for people, with the replay command.
+//!
+//! `lockstep check reports/<scenario>/<seed>` re-checks the history offline.
+
+use check::Verdict;
+use history::{Fault, History, Outcome};
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+/// Everything a run report holds.
+pub struct RunReport<'a> {
+    /// The scenario as TOML, seed pinned.
+    pub scenario_toml: &'a str,
+    pub history: &'a History,
+    pub verdict: &'a Verdict,
+    /// The one-line command that replays this run.
+    pub replay_command: &'a str,
+}
+
+/// Where the report of `scenario` run with `seed` goes under `reports_root`.
+pub fn run_directory(reports_root: &Path, scenario: &str, seed: u64) -> PathBuf {
+    reports_root.join(scenario).join(seed.to_string())
+}
+
+impl RunReport<'_> {
+    /// Writes the report's files into `directory` (created if needed).
+    pub fn write(&self, directory: &Path) -> std::io::Result<()> {
+        std::fs::create_dir_all(directory)?;
+        std::fs::write(directory.join("scenario.toml"), self.scenario_toml)?;
+        std::fs::write(directory.join("history.json"), self.history.to_json())?;
+        let verdict = serde_json::to_string_pretty(self.verdict).expect("verdicts serialize");
+        std::fs::write(directory.join("verdict.json"), verdict + "\n")?;
+        std::fs::write(directory.join("summary.md"), self.summary_markdown())?;
+        Ok(())
+    }
+
+    /// A short human summary: verdict, operations, faults, leaders, replay command.
+    pub fn summary_markdown(&self) -> String {
+        let history = self.history;
+        let mut out = String::new();
+        let status = if self.verdict.is_ok() {
+            "passed"
+        } else {
+            "FAILED"
+        };
+        writeln!(
+            out,
+            "# {} — seed {} — {status}\n",
+            history.scenario, history.seed
+        )
+        .unwrap();
+        writeln!(out, "Replay: `{}`\n", self.replay_command).unwrap();
+        writeln!(
+            out,
+            "## Verdict\n\n```\n{}\n```\n",
+            self.verdict.summary().trim_end()
+        )
+        .unwrap();
+
+        let count =
+            |f: fn(&Outcome) -> bool| history.ops.iter().filter(|op| f(&op.outcome)).count();
+        writeln!(out, "## Operations\n").unwrap();
+        writeln!(out, "| total | ok | failed | unknown |\n|---|---|---|---|").unwrap();
+        writeln!(
+            out,
+            "| {} | {} | {} | {} |\n",
+            history.ops.len(),
+            count(|o| matches!(o, Outcome::Ok(_))),
+            count(|o| matches!(o, Outcome::Failed { .. })),
+            count(|o| matches!(o, Outcome::Unknown { .. })),
+        )
+        .unwrap();
+
+        writeln!(out, "## Faults\n").unwrap();
+        if history.faults.is_empty() {
+            writeln!(out, "None.\n").unwrap();
+        }
+        for event in &history.faults {
+            writeln!(
+                out,
+                "- {} {}",
+                seconds(event.at_ns),
+                describe_fault(&event.fault)
+            )
+            .unwrap();
+        }
+        writeln!(out, "\n## Leaders\n").unwrap();
+        for change in &history.leaders {
+            writeln!(
+                out,
+                "- {} node {} leads term {}",
+                seconds(change.at_ns),
+                change.node,
+                change.term
+            )
+            .unwrap();
+        }
+        if let Some(probe) = &history.liveness {
+            writeln!(out, "\n## Liveness\n").unwrap();
+            match probe.first_write_ns {
+                Some(at) => writeln!(
+                    out,
+                    "Healed at {}; first write served {:.3} s later.",
+                    seconds(probe.healed_at_ns),
+                    (at - probe.healed_at_ns) as f64 / 1e9
+                ),
+                None => writeln!(
+                    out,
+                    "Healed at {}; no write served by {}.",
+                    seconds(probe.healed_at_ns),
+                    seconds(probe.deadline_ns)
+                ),
+            }
+            .unwrap();
+        }
+        out
+    }
+}
+
+/// Simulated nanoseconds as `t=12.345s`.
+pub fn seconds(ns: u64) -> String {
+    format!("t={:.3}s", ns as f64 / 1e9)
+}
+
+/// A fault in words.
+pub fn describe_fault(fault: &Fault) -> String {
+    match fault {
+        Fault::Partition { sides } => {
+            let sides: Vec<String> = sides
+                .iter()
+                .map(|side| {
+                    side.iter()
+                        .map(u64::to_string)
+                        .collect::<Vec<_>>()
+                        .join(",")
+                })
+                .collect();
+            format!("partition {}", sides.join(" | "))
+        }
+        Fault::Heal => "heal".to_string(),
+        Fault::Crash { node } => format!("crash node {node}"),
+        Fault::Restart { node } => format!("restart node {node}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn faults_read_as_words() {
+        let partition = Fault::Partition {
+            sides: vec![vec![1], vec![2, 3]],
+        };
+        assert_eq!(describe_fault(&partition), "partition 1 | 2,3");
+        assert_eq!(describe_fault(&Fault::Crash { node: 4 }), "crash node 4");
+        assert_eq!(seconds(1_500_000_000), "t=1.500s");
+    }
+}
