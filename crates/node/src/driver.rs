@@ -173,12 +173,7 @@ impl RaftNode {
     /// applies (or is overwritten by another leader's entry).
     pub fn propose(&mut self, tag: RequestTag, request: kv::Request, outbox: &mut dyn Outbox) {
         if self.role() != StateRole::Leader {
-            outbox.reply(
-                tag,
-                Err(ClientError::NotLeader {
-                    leader_hint: self.leader(),
-                }),
-            );
+            outbox.reply(tag, Err(self.not_leader()));
             return;
         }
         let data = Command { tag, request }.encode();
@@ -187,28 +182,24 @@ impl RaftNode {
                 let index = self.raw.raft.raft_log.last_index();
                 self.proposals.insert(index, tag);
             }
-            Err(_) => {
-                outbox.reply(
-                    tag,
-                    Err(ClientError::NotLeader {
-                        leader_hint: self.leader(),
-                    }),
-                );
-            }
+            // raft-rs drops proposals while a leadership transfer is under way.
+            Err(_) => outbox.reply(tag, Err(self.not_leader())),
         }
         self.after_raft_call(outbox);
+    }
+
+    /// The refusal a non-leader gives, pointing at the leader it knows of.
+    fn not_leader(&self) -> ClientError {
+        ClientError::NotLeader {
+            leader_hint: self.leader(),
+        }
     }
 
     /// Serves a linearizable read: asks Raft for a read index (confirmed by a quorum of
     /// heartbeats) and answers once that index is applied. Only the leader serves reads.
     pub fn read(&mut self, tag: RequestTag, request: kv::RangeRequest, outbox: &mut dyn Outbox) {
         if self.role() != StateRole::Leader {
-            outbox.reply(
-                tag,
-                Err(ClientError::NotLeader {
-                    leader_hint: self.leader(),
-                }),
-            );
+            outbox.reply(tag, Err(self.not_leader()));
             return;
         }
         // raft-rs silently ignores ReadIndex until the leader has committed in its term.
@@ -435,16 +426,14 @@ impl RaftNode {
         if role == StateRole::Leader {
             outbox.became_leader(term);
         } else if was_leader {
-            let hint = self.leader();
-            let waiting = std::mem::take(&mut self.reads_waiting_for_index)
+            // Reads have no effect, so refusing them is always safe; a deposed leader
+            // must not answer them from its own, possibly stale, state.
+            let waiting_for_index = std::mem::take(&mut self.reads_waiting_for_index).into_keys();
+            let waiting_for_apply = std::mem::take(&mut self.reads_waiting_for_apply)
                 .into_iter()
-                .chain(
-                    std::mem::take(&mut self.reads_waiting_for_apply)
-                        .into_iter()
-                        .map(|(_, tag, request)| (tag, request)),
-                );
-            for (tag, _) in waiting {
-                outbox.reply(tag, Err(ClientError::NotLeader { leader_hint: hint }));
+                .map(|(_, tag, _)| tag);
+            for tag in waiting_for_index.chain(waiting_for_apply) {
+                outbox.reply(tag, Err(self.not_leader()));
             }
         }
     }

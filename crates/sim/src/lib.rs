@@ -19,7 +19,7 @@ mod nemesis;
 mod network;
 mod recorder;
 mod server;
-pub mod streams;
+mod streams;
 mod translate;
 mod workload;
 
