@@ -4,7 +4,7 @@ use crate::outcome::{judge, EXIT_BAD_INPUT};
 use history::History;
 use std::path::{Path, PathBuf};
 
-pub fn check(path: &Path) -> u8 {
+pub fn check(path: &Path, html: Option<&Path>) -> u8 {
     let file: PathBuf = if path.is_dir() {
         path.join("history.json")
     } else {
@@ -39,5 +39,12 @@ pub fn check(path: &Path) -> u8 {
     );
     let verdict = judge(&history);
     println!("{}", verdict.summary().trim_end());
+    if let Some(html) = html {
+        if let Err(error) = std::fs::write(html, report::timeline::render(&history, &verdict)) {
+            eprintln!("error: {}: cannot write: {error}", html.display());
+            return EXIT_BAD_INPUT;
+        }
+        println!("timeline: {}", html.display());
+    }
     verdict.exit_code() as u8
 }

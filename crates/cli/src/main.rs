@@ -61,6 +61,10 @@ enum Command {
     Check {
         /// A history.json, or a report directory containing one.
         path: PathBuf,
+        /// Also write the run as a self-contained HTML timeline (failing operations
+        /// outlined in red) to this file.
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
     },
 }
 
@@ -78,7 +82,7 @@ fn main() -> ExitCode {
             jobs,
             reports,
         } => sweep_command::sweep(&scenario, &seeds, jobs, &reports),
-        Command::Check { path } => check_command::check(&path),
+        Command::Check { path, html } => check_command::check(&path, html.as_deref()),
     };
     ExitCode::from(code)
 }

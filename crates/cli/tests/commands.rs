@@ -121,10 +121,25 @@ fn check_finds_a_flipped_read_and_exits_1() {
     line.replace_range(start..end, "flipped");
     std::fs::write(&file, lines.join("\n")).unwrap();
 
-    let flipped = lockstep(&["check", reports.join("partitions/3").to_str().unwrap()]);
+    let timeline = reports.join("flipped.html");
+    let flipped = lockstep(&[
+        "check",
+        reports.join("partitions/3").to_str().unwrap(),
+        "--html",
+        timeline.to_str().unwrap(),
+    ]);
     let text = stdout(&flipped);
     assert_eq!(flipped.status.code(), Some(1), "{text}");
     assert!(text.contains("linearizable: VIOLATION"), "{text}");
+    let html = std::fs::read_to_string(&timeline).unwrap();
+    assert!(
+        html.contains("stuck"),
+        "the timeline marks the offending operation"
+    );
+    assert!(
+        html.contains("flipped"),
+        "the timeline shows the tampered value"
+    );
 }
 
 #[test]

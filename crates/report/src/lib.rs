@@ -4,9 +4,12 @@
 //!   so `lockstep run reports/<scenario>/<seed>/scenario.toml` replays the run;
 //! - `history.json`: every operation, fault and leader change (see the `history` crate);
 //! - `verdict.json`: every check's result and evidence;
-//! - `summary.md`: the same for people, with the replay command.
+//! - `summary.md`: the same for people, with the replay command;
+//! - `timeline.html`: the run as a picture, self-contained (see [`timeline`]).
 //!
 //! `lockstep check reports/<scenario>/<seed>` re-checks the history offline.
+
+pub mod timeline;
 
 use check::Verdict;
 use history::{Fault, History, Outcome};
@@ -37,6 +40,8 @@ impl RunReport<'_> {
         let verdict = serde_json::to_string_pretty(self.verdict).expect("verdicts serialize");
         std::fs::write(directory.join("verdict.json"), verdict + "\n")?;
         std::fs::write(directory.join("summary.md"), self.summary_markdown())?;
+        let timeline = timeline::render(self.history, self.verdict);
+        std::fs::write(directory.join("timeline.html"), timeline)?;
         Ok(())
     }
 
