@@ -9,20 +9,41 @@
 //!   any later time, or never.
 //! - `liveness` ([`check_liveness`]): after the faults stopped, a write succeeded in time.
 //!
+//! Histories from other tools are checked the same way: [`import`] reads Jepsen register
+//! logs and Porcupine's EDN key-value lines, [`models`] holds their specifications, and
+//! [`check_register_history`] / [`check_kv_append_history`] check them partition by
+//! partition ([`check_partitions`]).
+//!
 //! The pieces follow Porcupine and stateright: a sequential specification ([`Model`]), the
 //! search, and the checks that turn search results into a [`Verdict`] with evidence.
 
-mod kv_model;
+mod evidence;
+pub mod import;
 mod linearizability;
 mod liveness;
 mod model;
+pub mod models;
+mod partitioned;
 mod verdict;
 pub mod wgl;
 
-pub use kv_model::{key_histories, KeyHistory, KeyState, KvModel, Revision};
+pub use import::edn_kv::parse_edn_kv_history;
+pub use import::jepsen_log::{parse_jepsen_register_log, RegisterOperation};
+pub use import::{detect_format, HistoryFormat, ImportError};
 pub use linearizability::check_linearizable;
 pub use liveness::check_liveness;
 pub use model::{Model, Operation};
+pub use models::etcd_kv::{key_histories, KeyHistory, KeyState, KvModel, Revision};
+pub use models::kv_append::{
+    partition_by_key, KvAppendAction, KvAppendInput, KvAppendModel, KvAppendOperation,
+    KvAppendOutput,
+};
+pub use models::mutex::{MutexInput, MutexModel, MutexOutput};
+pub use models::register::{RegisterInput, RegisterModel, RegisterOutput};
+pub use partitioned::{
+    check_kv_append_history, check_mutex_history, check_partitions, check_register_history,
+    ModelOperation, Partitions,
+};
 pub use verdict::{
     Budget, CheckKind, CheckReport, CheckResult, Evidence, LinearizabilityViolation, Verdict,
 };

@@ -1,11 +1,9 @@
 //! The linearizability check of a KV history: every key's operations, checked on their
 //! own against the etcd model ([`KvModel`]) with the WGL search ([`crate::wgl`]).
 
-use crate::kv_model::{key_histories, KeyHistory, KeyState, KvModel};
-use crate::model::Model;
-use crate::verdict::{
-    Budget, CheckKind, CheckReport, CheckResult, Evidence, LinearizabilityViolation,
-};
+use crate::evidence::{count, linearizability_report, violation_report};
+use crate::models::etcd_kv::{key_histories, KeyHistory, KvModel};
+use crate::verdict::{Budget, CheckReport, CheckResult};
 use crate::wgl::{search, SearchOutcome};
 use history::History;
 use std::collections::BTreeMap;
@@ -49,7 +47,7 @@ pub fn check_linearizable(history: &History, budget: &Budget) -> CheckReport {
             ),
         }
     };
-    report(result)
+    linearizability_report(result)
 }
 
 /// Searches every key's operations; the keys the budget did not suffice for, or the report
@@ -91,64 +89,15 @@ fn search_key(
             prefix,
             stuck,
             state,
-        } => Err(Box::new(violation(key, operations, prefix, stuck, &state))),
+        } => Err(Box::new(violation_report(
+            &KvModel,
+            ("key", key),
+            "etcd's semantics",
+            operations,
+            &prefix,
+            &stuck,
+            &state,
+        ))),
         SearchOutcome::OutOfBudget => Ok(false),
-    }
-}
-
-fn report(result: CheckResult) -> CheckReport {
-    CheckReport {
-        check: "linearizable".to_string(),
-        kind: CheckKind::Safety,
-        result,
-    }
-}
-
-fn violation(
-    key: &str,
-    operations: &KeyHistory,
-    prefix: Vec<u64>,
-    stuck: Vec<u64>,
-    state: &KeyState,
-) -> CheckReport {
-    let model_state = KvModel.describe_state(state);
-    let offending = stuck
-        .iter()
-        .filter_map(|id| operations.iter().find(|operation| operation.id == *id))
-        .map(|operation| {
-            format!(
-                "op {} ({})",
-                operation.id,
-                KvModel.describe_operation(&operation.input, &operation.output)
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("; ");
-    let explanation = format!(
-        "no order of its {} respects both real time and etcd's semantics. The furthest the \
-         search got is {} (placing every op that returned before the first of those due \
-         next), after which the key is {model_state}, and none of the ops due next fits: \
-         {offending}",
-        count(operations.len(), "op"),
-        count(prefix.len(), "op")
-    );
-    report(CheckResult::Violation {
-        summary: format!("on key {key:?}: {explanation}"),
-        evidence: Evidence::Linearizability(LinearizabilityViolation {
-            key: key.to_string(),
-            linearized_prefix: prefix,
-            stuck_ops: stuck,
-            model_state,
-            explanation,
-        }),
-    })
-}
-
-/// "1 op", "2 ops".
-fn count(number: usize, noun: &str) -> String {
-    if number == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{number} {noun}s")
     }
 }

@@ -31,6 +31,7 @@ use crate::model::{Model, Operation};
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::hash::Hash;
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 
 /// What the search concluded about one object's history.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -80,6 +81,19 @@ pub fn search<M: Model>(
     operations: &[Operation<M::Input, M::Output>],
     max_steps: u64,
 ) -> Search<M::State> {
+    search_until_cancelled(model, operations, max_steps, &AtomicBool::new(false))
+}
+
+/// [`search`], which also gives up, answering [`SearchOutcome::OutOfBudget`], soon after
+/// `cancelled` is set (it is looked at every few tens of thousands of steps): so that
+/// searches of several objects in parallel can stop once one of them is decided not
+/// linearizable, as the whole history then is.
+pub fn search_until_cancelled<M: Model>(
+    model: &M,
+    operations: &[Operation<M::Input, M::Output>],
+    max_steps: u64,
+    cancelled: &AtomicBool,
+) -> Search<M::State> {
     let mut in_call_order = Searcher::new(model, operations, Order::CallOrder);
     // Started only if the first turn did not decide: most histories need no second.
     let mut returned_first = None;
@@ -96,7 +110,7 @@ pub fn search<M: Model>(
         if let Some(outcome) = decided {
             return Search { outcome, steps };
         }
-        if steps >= max_steps {
+        if steps >= max_steps || cancelled.load(AtomicOrdering::Relaxed) {
             break;
         }
     }
