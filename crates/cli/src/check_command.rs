@@ -1,50 +1,262 @@
-//! `lockstep check`: re-check a recorded history offline.
+//! `lockstep check`: check recorded histories offline — lockstep's own, Jepsen register
+//! logs and EDN key-value histories, detected per file.
 
-use crate::outcome::{judge, EXIT_BAD_INPUT};
+use crate::outcome::{judge, worse, EXIT_BAD_INPUT};
+use check::{Budget, HistoryFormat, Verdict};
+use clap::ValueEnum;
 use history::History;
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
-pub fn check(path: &Path, html: Option<&Path>) -> u8 {
-    let file: PathBuf = if path.is_dir() {
-        path.join("history.json")
-    } else {
-        path.to_path_buf()
-    };
-    let text = match std::fs::read_to_string(&file) {
-        Ok(text) => text,
-        Err(error) => {
-            eprintln!("error: {}: cannot read: {error}", file.display());
-            return EXIT_BAD_INPUT;
+/// The model a history is checked against; each history format has one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ModelName {
+    /// etcd's key-value API, key by key, with revisions (lockstep history JSON).
+    EtcdKv,
+    /// One register: read, write, compare-and-swap (Jepsen log lines).
+    Register,
+    /// Porcupine's key-value store with append, key by key (EDN lines).
+    KvAppend,
+}
+
+impl ModelName {
+    fn of(format: HistoryFormat) -> ModelName {
+        match format {
+            HistoryFormat::LockstepJson => ModelName::EtcdKv,
+            HistoryFormat::JepsenLog => ModelName::Register,
+            HistoryFormat::EdnKv => ModelName::KvAppend,
         }
-    };
-    let history = match History::from_json(&text) {
-        Ok(history) => history,
-        Err(error) => {
-            eprintln!(
-                "error: {}:{}:{}: {}",
-                file.display(),
-                error.line,
-                error.column,
-                error.message
-            );
-            return EXIT_BAD_INPUT;
-        }
-    };
-    println!(
-        "{}: {} (seed {}), {} operations",
-        file.display(),
-        history.scenario,
-        history.seed,
-        history.ops.len()
-    );
-    let verdict = judge(&history);
-    println!("{}", verdict.summary().trim_end());
-    if let Some(html) = html {
-        if let Err(error) = std::fs::write(html, report::timeline::render(&history, &verdict)) {
-            eprintln!("error: {}: cannot write: {error}", html.display());
-            return EXIT_BAD_INPUT;
-        }
-        println!("timeline: {}", html.display());
     }
-    verdict.exit_code() as u8
+
+    fn name(self) -> &'static str {
+        match self {
+            ModelName::EtcdKv => "etcd-kv",
+            ModelName::Register => "register",
+            ModelName::KvAppend => "kv-append",
+        }
+    }
+}
+
+/// How `lockstep check` was asked to work.
+pub struct CheckOptions {
+    /// Check every file against this model; a file in another model's format is an error.
+    pub model: Option<ModelName>,
+    /// Print one JSON document instead of text.
+    pub json: bool,
+    /// Write the timeline of the (single, lockstep) history here.
+    pub html: Option<PathBuf>,
+}
+
+/// The verdict on one file.
+struct FileVerdict {
+    file: PathBuf,
+    model: ModelName,
+    operations: usize,
+    verdict: Verdict,
+    check_ms: f64,
+}
+
+/// Files a report directory or a folder of histories holds that are not histories.
+const NOT_HISTORIES: [&str; 5] = ["md", "tsv", "toml", "html", "png"];
+
+pub fn check(paths: &[PathBuf], options: &CheckOptions) -> u8 {
+    let mut files = Vec::new();
+    for path in paths {
+        if let Err(message) = collect_files(path, &mut files) {
+            eprintln!("error: {message}");
+            return EXIT_BAD_INPUT;
+        }
+    }
+    if options.html.is_some() && files.len() != 1 {
+        eprintln!(
+            "error: --html draws one history; {} files were given",
+            files.len()
+        );
+        return EXIT_BAD_INPUT;
+    }
+    let mut exit_code = 0;
+    let mut bad_input = false;
+    let mut verdicts = Vec::new();
+    for file in files {
+        match check_file(&file, options) {
+            Ok(Some(result)) => {
+                exit_code = worse(exit_code, result.verdict.exit_code() as u8);
+                if !options.json {
+                    println!(
+                        "{}: {}, {} operations, checked in {:.1} ms",
+                        result.file.display(),
+                        result.model.name(),
+                        result.operations,
+                        result.check_ms
+                    );
+                    println!(
+                        "  {}",
+                        result.verdict.summary().trim_end().replace('\n', "\n  ")
+                    );
+                }
+                verdicts.push(result);
+            }
+            Ok(None) => {
+                if !options.json {
+                    println!("{}: empty, nothing to check", file.display());
+                }
+            }
+            Err(message) => {
+                eprintln!("error: {message}");
+                bad_input = true;
+            }
+        }
+    }
+    if options.json {
+        let documents: Vec<String> = verdicts
+            .iter()
+            .map(|result| {
+                format!(
+                    "{{\"file\":{},\"model\":\"{}\",\"operations\":{},\"check_ms\":{:.3},\"verdict\":{}}}",
+                    json_string(&result.file.display().to_string()),
+                    result.model.name(),
+                    result.operations,
+                    result.check_ms,
+                    serde_json::to_string(&result.verdict).expect("verdicts serialize")
+                )
+            })
+            .collect();
+        println!("[{}]", documents.join(",\n"));
+    }
+    if bad_input {
+        EXIT_BAD_INPUT
+    } else {
+        exit_code
+    }
+}
+
+fn json_string(text: &str) -> String {
+    serde_json::to_string(text).expect("strings serialize")
+}
+
+/// The history files at `path`: the file itself; a report directory's history.json; or
+/// every history in a folder and its subfolders, in name order.
+fn collect_files(path: &Path, files: &mut Vec<PathBuf>) -> Result<(), String> {
+    if path.is_file() {
+        files.push(path.to_path_buf());
+        return Ok(());
+    }
+    if !path.is_dir() {
+        return Err(format!("{}: no such file or directory", path.display()));
+    }
+    let report_history = path.join("history.json");
+    if report_history.is_file() {
+        files.push(report_history);
+        return Ok(());
+    }
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+        .map_err(|error| format!("{}: cannot read the folder: {error}", path.display()))?
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .collect();
+    entries.sort();
+    for entry in entries {
+        let skipped = entry
+            .extension()
+            .and_then(|extension| extension.to_str())
+            .is_some_and(|extension| NOT_HISTORIES.contains(&extension));
+        if entry.is_dir() {
+            collect_files(&entry, files)?;
+        } else if !skipped {
+            files.push(entry);
+        }
+    }
+    Ok(())
+}
+
+/// Reads, detects, imports and checks one file; `None` for an empty file.
+fn check_file(file: &Path, options: &CheckOptions) -> Result<Option<FileVerdict>, String> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|error| format!("{}: cannot read: {error}", file.display()))?;
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    let at = |error: check::ImportError| {
+        format!(
+            "{}:{}: expected {}, found {:?}",
+            file.display(),
+            error.line,
+            error.expected,
+            error.found
+        )
+    };
+    let format = check::detect_format(&text).map_err(at)?;
+    let model = ModelName::of(format);
+    if let Some(wanted) = options.model.filter(|&wanted| wanted != model) {
+        return Err(format!(
+            "{}: --model {} was asked for, but the file holds a {} history",
+            file.display(),
+            wanted.name(),
+            model.name()
+        ));
+    }
+    if options.html.is_some() && format != HistoryFormat::LockstepJson {
+        return Err(format!(
+            "{}: --html draws lockstep histories only",
+            file.display()
+        ));
+    }
+    let budget = Budget::default();
+    let started = Instant::now();
+    let (operations, verdict) = match format {
+        HistoryFormat::LockstepJson => {
+            let history = History::from_json(&text).map_err(|error| {
+                format!(
+                    "{}:{}:{}: {}",
+                    file.display(),
+                    error.line,
+                    error.column,
+                    error.message
+                )
+            })?;
+            let verdict = judge(&history);
+            if let Some(html) = &options.html {
+                std::fs::write(html, report::timeline::render(&history, &verdict))
+                    .map_err(|error| format!("{}: cannot write: {error}", html.display()))?;
+                if !options.json {
+                    println!("timeline: {}", html.display());
+                }
+            }
+            (history.ops.len(), verdict)
+        }
+        HistoryFormat::JepsenLog => {
+            let operations = check::parse_jepsen_register_log(&text).map_err(at)?;
+            let report = check::check_register_history(&operations, &budget);
+            (
+                operations.len(),
+                Verdict {
+                    checks: vec![report],
+                },
+            )
+        }
+        HistoryFormat::EdnKv => {
+            let operations = check::parse_edn_kv_history(&text).map_err(at)?;
+            let count = operations.len();
+            let report =
+                check::check_kv_append_history(&check::partition_by_key(operations), &budget);
+            (
+                count,
+                Verdict {
+                    checks: vec![report],
+                },
+            )
+        }
+    };
+    if options.html.is_some() && format != HistoryFormat::LockstepJson {
+        return Err(format!(
+            "{}: --html draws lockstep histories only",
+            file.display()
+        ));
+    }
+    Ok(Some(FileVerdict {
+        file: file.to_path_buf(),
+        model,
+        operations,
+        verdict,
+        check_ms: started.elapsed().as_secs_f64() * 1e3,
+    }))
 }

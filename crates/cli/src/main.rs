@@ -57,12 +57,26 @@ enum Command {
         #[arg(long, default_value = "reports", value_name = "DIR")]
         reports: PathBuf,
     },
-    /// Check a recorded history offline: a history.json file or a report directory.
+    /// Check recorded histories offline: lockstep's own, Jepsen register logs, EDN kv.
+    ///
+    /// Each PATH may be a history file, a report directory (its history.json) or a folder
+    /// of histories (checked in name order, subfolders included). The format of each file
+    /// is detected: lockstep history JSON is checked against etcd's key-value semantics
+    /// (plus liveness), Jepsen log lines against a register, EDN lines against Porcupine's
+    /// key-value-with-append store. Exits with the worst verdict, or 2 if a file could not
+    /// be read (naming its line and what was expected).
     Check {
-        /// A history.json, or a report directory containing one.
-        path: PathBuf,
+        /// History files, report directories or folders of histories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Require this model; a file in another model's format is an error.
+        #[arg(long, value_enum)]
+        model: Option<check_command::ModelName>,
+        /// Print the verdicts as one JSON document (file, model, operations, check_ms, verdict).
+        #[arg(long)]
+        json: bool,
         /// Also write the run as a self-contained HTML timeline (failing operations
-        /// outlined in red) to this file.
+        /// outlined in red) to this file; one lockstep history only.
         #[arg(long, value_name = "FILE")]
         html: Option<PathBuf>,
     },
@@ -82,7 +96,12 @@ fn main() -> ExitCode {
             jobs,
             reports,
         } => sweep_command::sweep(&scenario, &seeds, jobs, &reports),
-        Command::Check { path, html } => check_command::check(&path, html.as_deref()),
+        Command::Check {
+            paths,
+            model,
+            json,
+            html,
+        } => check_command::check(&paths, &check_command::CheckOptions { model, json, html }),
     };
     ExitCode::from(code)
 }

@@ -285,3 +285,74 @@ fn a_failing_sweep_lists_each_failing_seed_with_its_replay_command() {
             .is_file());
     }
 }
+
+/// Porcupine's test data, vendored in the check crate.
+fn porcupine(path: &str) -> String {
+    format!("crates/check/tests/fixtures/porcupine/{path}")
+}
+
+#[test]
+fn check_reads_jepsen_and_edn_histories_and_gives_their_verdicts() {
+    let linearizable = lockstep(&[
+        "check",
+        &porcupine("jepsen/etcd_002.log"),
+        &porcupine("kv/c01-ok.txt"),
+    ]);
+    let text = stdout(&linearizable);
+    assert_eq!(
+        linearizable.status.code(),
+        Some(0),
+        "{text}{}",
+        stderr(&linearizable)
+    );
+    assert!(
+        text.contains("etcd_002.log: register, 77 operations"),
+        "{text}"
+    );
+    assert!(text.contains("c01-ok.txt: kv-append"), "{text}");
+
+    let violation = lockstep(&["check", &porcupine("jepsen/etcd_000.log")]);
+    assert_eq!(violation.status.code(), Some(1), "{}", stdout(&violation));
+    assert!(stdout(&violation).contains("VIOLATION on partition \"register\""));
+}
+
+#[test]
+fn check_walks_a_folder_and_reports_json() {
+    let output = lockstep(&["check", "--json", &porcupine("kv")]);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "c01-bad, c10-bad and c50-bad are not linearizable"
+    );
+    let text = stdout(&output);
+    assert_eq!(text.matches("\"model\":\"kv-append\"").count(), 6, "{text}");
+    assert_eq!(
+        text.matches("\"status\":\"violation\"").count(),
+        3,
+        "{text}"
+    );
+}
+
+#[test]
+fn check_rejects_a_wrong_model_and_a_malformed_line_with_exit_2() {
+    let wrong_model = lockstep(&["check", "--model", "register", &porcupine("kv/c01-ok.txt")]);
+    assert_eq!(wrong_model.status.code(), Some(2));
+    assert!(
+        stderr(&wrong_model).contains("holds a kv-append history"),
+        "{}",
+        stderr(&wrong_model)
+    );
+
+    let directory = scratch("malformed-jepsen");
+    let file = directory.join("bad.log");
+    std::fs::write(
+        &file,
+        "INFO  jepsen.util - 0\t:invoke\t:read\tnil\nINFO  jepsen.util - 0\t:ok\t:rea\n",
+    )
+    .unwrap();
+    let malformed = lockstep(&["check", file.to_str().unwrap()]);
+    assert_eq!(malformed.status.code(), Some(2));
+    let message = stderr(&malformed);
+    assert!(message.contains("bad.log:2: expected"), "{message}");
+    assert!(!message.contains("panicked"), "{message}");
+}
