@@ -1,22 +1,32 @@
 //! The linearizability check of a KV history: every key's operations, checked on their
 //! own against the etcd model ([`KvModel`]) with the WGL search ([`crate::wgl`]).
 
-use crate::evidence::{count, linearizability_report, violation_report};
+use crate::evidence::{count, linearizability_report, undecided_why, violation_report, Explored};
 use crate::models::etcd_kv::{key_histories, KeyHistory, KvModel};
 use crate::verdict::{Budget, CheckReport, CheckResult};
-use crate::wgl::{search, SearchOutcome};
+use crate::wgl::{search_within, Limit, Limits, MemoryPool, SearchOutcome};
 use history::History;
 use std::collections::BTreeMap;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
 
-/// Checks that the history's KV operations are linearizable, key by key, within
-/// `budget.max_steps` search steps in all.
+/// Checks that the history's KV operations are linearizable, key by key, within the
+/// budget: `budget.max_steps` search steps, `budget.time_limit` and `budget.max_memory_bytes`
+/// of memo tables in all.
 ///
-/// Keys are first searched in turn with an equal share of what is left of the budget, so
+/// Keys are first searched in turn with an equal share of what is left of the steps, so
 /// one hard key cannot starve the others; keys that ran out are then searched again, in
 /// turn, with all that remains. The first key found not linearizable is reported.
 pub fn check_linearizable(history: &History, budget: &Budget) -> CheckReport {
     let keys = key_histories(history);
-    let undecided = match search_keys(&keys, budget.max_steps) {
+    let limits = Limits {
+        max_steps: budget.max_steps,
+        deadline: budget.time_limit.map(|limit| Instant::now() + limit),
+        memory: &MemoryPool::new(budget.max_memory_bytes),
+        cancelled: &AtomicBool::new(false),
+    };
+    let mut explored = Explored::default();
+    let undecided = match search_keys(&keys, &limits, &mut explored) {
         Ok(undecided) => undecided,
         Err(violation) => return *violation,
     };
@@ -33,40 +43,47 @@ pub fn check_linearizable(history: &History, budget: &Budget) -> CheckReport {
         }
         CheckResult::Ok { summary }
     } else {
+        explored.memo_peak_bytes = limits.memory.peak_bytes();
         CheckResult::Undecided {
-            why: format!(
-                "the budget of {} search steps ran out on {} of {} ({}) without finding a violation",
-                budget.max_steps,
-                undecided.len(),
-                count(keys.len(), "key"),
-                undecided
-                    .iter()
-                    .map(|key| format!("{key:?}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+            why: undecided_why(
+                budget,
+                &format!("the budget of {} search steps", budget.max_steps),
+                &explored,
+                ("key", keys.len()),
+                &undecided,
             ),
         }
     };
     linearizability_report(result)
 }
 
-/// Searches every key's operations; the keys the budget did not suffice for, or the report
-/// of the first key found not linearizable.
-fn search_keys(
-    keys: &BTreeMap<String, KeyHistory>,
-    max_steps: u64,
-) -> Result<Vec<&str>, Box<CheckReport>> {
-    let mut steps_left = max_steps;
+/// Searches every key's operations, adding what was explored to `explored`; the keys the
+/// budget did not suffice for, or the report of the first key found not linearizable.
+fn search_keys<'k>(
+    keys: &'k BTreeMap<String, KeyHistory>,
+    limits: &Limits<'_>,
+    explored: &mut Explored,
+) -> Result<Vec<&'k str>, Box<CheckReport>> {
+    let mut steps_left = limits.max_steps;
     let mut out_of_share = Vec::new();
     for (position, (key, operations)) in keys.iter().enumerate() {
         let share = steps_left / (keys.len() - position) as u64;
-        if !search_key(key, operations, share, &mut steps_left)? {
+        if search_key(key, operations, share, limits, &mut steps_left, explored)?.is_some() {
             out_of_share.push((key, operations));
         }
     }
     let mut undecided = Vec::new();
     for (key, operations) in out_of_share {
-        if !search_key(key, operations, steps_left, &mut steps_left)? {
+        let max_steps = steps_left;
+        if let Some(limit) = search_key(
+            key,
+            operations,
+            max_steps,
+            limits,
+            &mut steps_left,
+            explored,
+        )? {
+            explored.limits.insert(limit);
             undecided.push(key.as_str());
         }
     }
@@ -74,17 +91,29 @@ fn search_keys(
 }
 
 /// Searches one key's operations with at most `max_steps` steps, taking them from
-/// `steps_left`: whether it is linearizable (`false`: undecided), or the violation report.
+/// `steps_left`, and adding what it explored to `explored`: `None` if it is linearizable,
+/// the limit that ran out if undecided, or the violation report.
 fn search_key(
     key: &str,
     operations: &KeyHistory,
     max_steps: u64,
+    limits: &Limits<'_>,
     steps_left: &mut u64,
-) -> Result<bool, Box<CheckReport>> {
-    let search = search(&KvModel, operations, max_steps);
+    explored: &mut Explored,
+) -> Result<Option<Limit>, Box<CheckReport>> {
+    let search = search_within(
+        &KvModel,
+        operations,
+        &Limits {
+            max_steps,
+            ..*limits
+        },
+    );
     *steps_left -= search.steps;
+    explored.steps += search.steps;
+    explored.memo_entries += search.memo_entries;
     match search.outcome {
-        SearchOutcome::Linearizable { .. } => Ok(true),
+        SearchOutcome::Linearizable { .. } => Ok(None),
         SearchOutcome::NotLinearizable {
             prefix,
             stuck,
@@ -98,6 +127,7 @@ fn search_key(
             &stuck,
             &state,
         ))),
-        SearchOutcome::OutOfBudget => Ok(false),
+        SearchOutcome::OutOfBudget { limit } => Ok(Some(limit)),
+        SearchOutcome::Cancelled => unreachable!("nothing cancels the search of a key"),
     }
 }

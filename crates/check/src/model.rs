@@ -41,6 +41,13 @@ pub trait Model {
 
     /// An operation and its output in words, for evidence a person reads.
     fn describe_operation(&self, input: &Self::Input, output: &Self::Output) -> String;
+
+    /// An estimate of the heap memory `state` owns, in bytes (not counting
+    /// `size_of::<Self::State>()` itself): the checker's memory limit counts it for every
+    /// state its memo keeps. None by default, right for states without heap data.
+    fn state_heap_bytes(&self, _state: &Self::State) -> usize {
+        0
+    }
 }
 
 /// One operation of a (single-object) history, prepared for the checker.

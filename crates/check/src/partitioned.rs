@@ -6,17 +6,18 @@
 //! stops at the first one found not linearizable: a single object can be very hard to
 //! search on its own while another is quickly found wrong, as Porcupine observed.
 
-use crate::evidence::{count, linearizability_report, violation_report};
+use crate::evidence::{count, linearizability_report, undecided_why, violation_report, Explored};
 use crate::import::jepsen_log::RegisterOperation;
 use crate::model::{Model, Operation};
 use crate::models::kv_append::{KvAppendModel, KvAppendOperation};
 use crate::models::mutex::{MutexInput, MutexModel, MutexOutput};
 use crate::models::register::RegisterModel;
 use crate::verdict::{Budget, CheckReport, CheckResult};
-use crate::wgl::{search_until_cancelled, SearchOutcome};
+use crate::wgl::{search_within, Limits, MemoryPool, SearchOutcome};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
+use std::time::Instant;
 
 /// One operation of a history checked against the model `M`.
 pub type ModelOperation<M> = Operation<<M as Model>::Input, <M as Model>::Output>;
@@ -55,9 +56,10 @@ pub fn check_mutex_history(
 }
 
 /// Checks that every partition's operations are linearizable under `model`, each partition
-/// within an equal share of `budget.max_steps`, partitions in parallel. When some are not,
-/// the one with the first name among those found is reported (the others are abandoned
-/// as soon as one is found).
+/// within an equal share of `budget.max_steps`, partitions in parallel; they share the
+/// deadline (`budget.time_limit` from now) and `budget.max_memory_bytes`. When some are
+/// not, the one with the first name among those found is reported (the others are
+/// abandoned as soon as one is found).
 pub fn check_partitions<M>(model: &M, partitions: &Partitions<M>, budget: &Budget) -> CheckReport
 where
     M: Model + Sync,
@@ -69,6 +71,12 @@ where
     let share = (budget.max_steps / partitions.len().max(1) as u64).max(1);
     let next_partition = AtomicUsize::new(0);
     let violation_found = AtomicBool::new(false);
+    let limits = Limits {
+        max_steps: share,
+        deadline: budget.time_limit.map(|limit| Instant::now() + limit),
+        memory: &MemoryPool::new(budget.max_memory_bytes),
+        cancelled: &violation_found,
+    };
     let outcomes = Mutex::new(Vec::new());
     let threads = partitions.len().min(MAX_THREADS);
     std::thread::scope(|scope| {
@@ -81,14 +89,14 @@ where
                 if violation_found.load(Ordering::Relaxed) {
                     break;
                 }
-                let search = search_until_cancelled(model, operations, share, &violation_found);
+                let search = search_within(model, operations, &limits);
                 if matches!(search.outcome, SearchOutcome::NotLinearizable { .. }) {
                     violation_found.store(true, Ordering::Relaxed);
                 }
                 outcomes
                     .lock()
                     .unwrap_or_else(|poisoned| poisoned.into_inner())
-                    .push((name, search.outcome));
+                    .push((name, search));
             });
         }
     });
@@ -97,12 +105,12 @@ where
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     outcomes.sort_by_key(|(name, _)| *name);
 
-    for (name, outcome) in &outcomes {
+    for (name, search) in &outcomes {
         if let SearchOutcome::NotLinearizable {
             prefix,
             stuck,
             state,
-        } = outcome
+        } = &search.outcome
         {
             let operations = &partitions
                 .iter()
@@ -122,7 +130,7 @@ where
     }
     let undecided: Vec<&str> = outcomes
         .iter()
-        .filter(|(_, outcome)| matches!(outcome, SearchOutcome::OutOfBudget))
+        .filter(|(_, search)| !matches!(search.outcome, SearchOutcome::Linearizable { .. }))
         .map(|(name, _)| name.as_str())
         .collect();
     let result = if undecided.is_empty() {
@@ -138,16 +146,25 @@ where
             ),
         }
     } else {
+        let explored = Explored {
+            limits: outcomes
+                .iter()
+                .filter_map(|(_, search)| match search.outcome {
+                    SearchOutcome::OutOfBudget { limit } => Some(limit),
+                    _ => None,
+                })
+                .collect(),
+            steps: outcomes.iter().map(|(_, search)| search.steps).sum(),
+            memo_entries: outcomes.iter().map(|(_, search)| search.memo_entries).sum(),
+            memo_peak_bytes: limits.memory.peak_bytes(),
+        };
         CheckResult::Undecided {
-            why: format!(
-                "the budget of {share} search steps per partition ran out on {} of {} ({})",
-                undecided.len(),
-                count(partitions.len(), "partition"),
-                undecided
-                    .iter()
-                    .map(|name| format!("{name:?}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+            why: undecided_why(
+                budget,
+                &format!("the budget of {share} search steps per partition"),
+                &explored,
+                ("partition", partitions.len()),
+                &undecided,
             ),
         }
     };

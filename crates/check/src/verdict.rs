@@ -111,19 +111,27 @@ pub struct LinearizabilityViolation {
 }
 
 /// How much work a check may do before it answers "undecided"; a limit on everything.
+/// Whichever limit runs out first ends the check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Budget {
-    /// Search steps per check (for linearizability: model steps tried plus backtracks).
+    /// Search steps per check (deterministic: the same history always gets the same verdict).
     pub max_steps: u64,
+    /// Wall-clock limit per check; None = no limit. Only for checking histories offline: a
+    /// time limit makes the verdict depend on the machine.
+    pub time_limit: Option<std::time::Duration>,
+    /// Upper bound on the memory the search's memo tables may use, in bytes, all partitions together.
+    pub max_memory_bytes: u64,
 }
 
 impl Default for Budget {
     /// 20 million steps: a few seconds of search on the hardest histories (a failing key
     /// of thousands of operations with dozens of unanswered calls), with a memo of a few
-    /// hundred megabytes at most.
+    /// hundred megabytes at most; no time limit; 2 GiB of memo tables.
     fn default() -> Self {
         Budget {
             max_steps: 20_000_000,
+            time_limit: None,
+            max_memory_bytes: 2 << 30,
         }
     }
 }

@@ -26,12 +26,18 @@
 //!   fewest operations used up first, so the memo prunes more, and tends to exhaust the
 //!   space faster when no linearization exists. Both are complete; the first to decide
 //!   answers.
+//!
+//! A search stops undecided when it runs out of steps, when its deadline passes (looked at
+//! every [`CHECK_STEPS`] steps) or when its memo would grow past the memory it may use
+//! ([`MemoryPool`], shared by searches running together, and checked before every memo
+//! insertion, so the estimate never exceeds the limit).
 
 use crate::model::{Model, Operation};
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering as AtomicOrdering};
+use std::time::Instant;
 
 /// What the search concluded about one object's history.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -58,22 +64,112 @@ pub enum SearchOutcome<S> {
         /// The model state after `prefix`.
         state: S,
     },
-    /// The step budget ran out before the search was decided.
-    OutOfBudget,
+    /// A limit ran out before the search was decided.
+    OutOfBudget { limit: Limit },
+    /// The search was told to stop (see [`Limits::cancelled`]) before it was decided.
+    Cancelled,
 }
 
-/// The outcome of a search and the steps it took (timeline events visited).
+/// The limit a search ran out of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Limit {
+    Steps,
+    Time,
+    Memory,
+}
+
+/// The outcome of a search, the steps it took (timeline events visited), and what its memo
+/// held at the end.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Search<S> {
     pub outcome: SearchOutcome<S>,
     pub steps: u64,
+    /// Configurations in the memo tables.
+    pub memo_entries: u64,
+    /// The memo tables' estimated memory, in bytes (see [`MemoryPool`]).
+    pub memo_bytes: u64,
+}
+
+/// What one search may use.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits<'a> {
+    pub max_steps: u64,
+    /// When to give up; looked at every [`CHECK_STEPS`] steps.
+    pub deadline: Option<Instant>,
+    /// Where the memo's memory comes from.
+    pub memory: &'a MemoryPool,
+    /// Once set, the search gives up ([`SearchOutcome::Cancelled`]) at its next turn (every
+    /// few tens of thousands of steps): so that searches of several objects in parallel
+    /// can stop once one of them is decided not linearizable, as the whole history then is.
+    pub cancelled: &'a AtomicBool,
+}
+
+/// The memory that the memo tables of searches running at the same time may use together,
+/// in estimated bytes.
+///
+/// A memo entry is estimated as: its hash table slot (key, value and control byte) times
+/// 16/7, as the table is at most 7/8 full and just after growing only half that; plus the
+/// heap of its bitsets (8 bytes a word) and of its model state ([`Model::state_heap_bytes`]);
+/// plus the entry's list of sets of optional operations, counted at twice its length to
+/// cover the list's spare capacity. Allocator overhead, the old table while the table grows,
+/// and the search's stack (one state per placed operation) are not counted.
+#[derive(Debug)]
+pub struct MemoryPool {
+    limit: u64,
+    in_use: AtomicU64,
+    peak: AtomicU64,
+}
+
+impl MemoryPool {
+    pub fn new(limit_bytes: u64) -> Self {
+        MemoryPool {
+            limit: limit_bytes,
+            in_use: AtomicU64::new(0),
+            peak: AtomicU64::new(0),
+        }
+    }
+
+    /// The most bytes in use at once so far; never more than the limit.
+    pub fn peak_bytes(&self) -> u64 {
+        self.peak.load(AtomicOrdering::Relaxed)
+    }
+
+    /// Takes `bytes` from the pool, if that keeps it within its limit.
+    fn reserve(&self, bytes: u64) -> bool {
+        let mut in_use = self.in_use.load(AtomicOrdering::Relaxed);
+        loop {
+            let wanted = in_use.saturating_add(bytes);
+            if wanted > self.limit {
+                return false;
+            }
+            match self.in_use.compare_exchange_weak(
+                in_use,
+                wanted,
+                AtomicOrdering::Relaxed,
+                AtomicOrdering::Relaxed,
+            ) {
+                Ok(_) => {
+                    self.peak.fetch_max(wanted, AtomicOrdering::Relaxed);
+                    return true;
+                }
+                Err(actual) => in_use = actual,
+            }
+        }
+    }
+
+    fn release(&self, bytes: u64) {
+        self.in_use.fetch_sub(bytes, AtomicOrdering::Relaxed);
+    }
 }
 
 /// How many steps one of the two searches takes before the other's turn.
 const TURN_STEPS: u64 = 1 << 16;
 
+/// How many steps a search takes between two looks at the clock.
+pub const CHECK_STEPS: u64 = 1 << 12;
+
 /// Searches for a linearization of `operations` (all on one object) under `model`,
-/// taking at most `max_steps` steps.
+/// taking at most `max_steps` steps, with no other limit.
 ///
 /// A return recorded before its call is treated as returning at the call.
 pub fn search<M: Model>(
@@ -81,42 +177,81 @@ pub fn search<M: Model>(
     operations: &[Operation<M::Input, M::Output>],
     max_steps: u64,
 ) -> Search<M::State> {
-    search_until_cancelled(model, operations, max_steps, &AtomicBool::new(false))
+    search_within(
+        model,
+        operations,
+        &Limits {
+            max_steps,
+            deadline: None,
+            memory: &MemoryPool::new(u64::MAX),
+            cancelled: &AtomicBool::new(false),
+        },
+    )
 }
 
-/// [`search`], which also gives up, answering [`SearchOutcome::OutOfBudget`], soon after
-/// `cancelled` is set (it is looked at every few tens of thousands of steps): so that
-/// searches of several objects in parallel can stop once one of them is decided not
-/// linearizable, as the whole history then is.
-pub fn search_until_cancelled<M: Model>(
+/// [`search`] within `limits`: undecided ([`SearchOutcome::OutOfBudget`]) when the steps
+/// run out, the deadline passes or the memo would outgrow the memory pool.
+pub fn search_within<M: Model>(
     model: &M,
     operations: &[Operation<M::Input, M::Output>],
-    max_steps: u64,
-    cancelled: &AtomicBool,
+    limits: &Limits<'_>,
 ) -> Search<M::State> {
-    let mut in_call_order = Searcher::new(model, operations, Order::CallOrder);
+    let mut in_call_order = Searcher::new(model, operations, Order::CallOrder, limits.memory);
     // Started only if the first turn did not decide: most histories need no second.
     let mut returned_first = None;
     let mut steps = 0;
-    for turn in 0.. {
-        let searcher = if turn % 2 == 0 {
+    let out_of = |limit| SearchOutcome::OutOfBudget { limit };
+    let past_deadline = || {
+        limits
+            .deadline
+            .is_some_and(|deadline| Instant::now() >= deadline)
+    };
+    let mut turn = 0u64;
+    let outcome = loop {
+        let searcher = if turn.is_multiple_of(2) {
             &mut in_call_order
         } else {
-            returned_first
-                .get_or_insert_with(|| Searcher::new(model, operations, Order::ReturnedFirst))
+            returned_first.get_or_insert_with(|| {
+                Searcher::new(model, operations, Order::ReturnedFirst, limits.memory)
+            })
         };
-        let (decided, used) = searcher.run(TURN_STEPS.min(max_steps - steps));
-        steps += used;
+        turn += 1;
+        // The turn in pieces, to look at the clock in between: a searcher resumes where it
+        // stopped, so this searches exactly as one run of the whole turn would.
+        let turn_end = steps + TURN_STEPS.min(limits.max_steps - steps);
+        let decided = loop {
+            let (decided, used) = searcher.run(CHECK_STEPS.min(turn_end - steps));
+            steps += used;
+            if decided.is_some() {
+                break decided;
+            }
+            if past_deadline() {
+                break Some(out_of(Limit::Time));
+            }
+            if steps >= turn_end {
+                break None;
+            }
+        };
         if let Some(outcome) = decided {
-            return Search { outcome, steps };
+            break outcome;
         }
-        if steps >= max_steps || cancelled.load(AtomicOrdering::Relaxed) {
-            break;
+        if steps >= limits.max_steps {
+            break out_of(Limit::Steps);
         }
-    }
+        if limits.cancelled.load(AtomicOrdering::Relaxed) {
+            break SearchOutcome::Cancelled;
+        }
+    };
+    let memos = std::iter::once(&in_call_order.memo)
+        .chain(returned_first.as_ref().map(|searcher| &searcher.memo));
+    let (memo_entries, memo_bytes) = memos.fold((0, 0), |(entries, bytes), memo| {
+        (entries + memo.seen.len() as u64, bytes + memo.bytes)
+    });
     Search {
-        outcome: SearchOutcome::OutOfBudget,
+        outcome,
         steps,
+        memo_entries,
+        memo_bytes,
     }
 }
 
@@ -144,7 +279,7 @@ struct Searcher<'a, M: Model> {
     order: Order,
     timeline: Timeline,
     placed: Placed,
-    memo: Memo<M::State>,
+    memo: Memo<'a, M::State>,
     state: M::State,
     /// The placed operations in order, and beside each the state before it (to backtrack).
     placed_in_order: Vec<usize>,
@@ -159,7 +294,12 @@ struct Searcher<'a, M: Model> {
 }
 
 impl<'a, M: Model> Searcher<'a, M> {
-    fn new(model: &'a M, operations: &'a [Operation<M::Input, M::Output>], order: Order) -> Self {
+    fn new(
+        model: &'a M,
+        operations: &'a [Operation<M::Input, M::Output>],
+        order: Order,
+        memory: &'a MemoryPool,
+    ) -> Self {
         let timeline = Timeline::new(operations);
         let state = model.init();
         Searcher {
@@ -169,7 +309,7 @@ impl<'a, M: Model> Searcher<'a, M> {
             cursor: timeline.first(),
             timeline,
             placed: Placed::new(operations),
-            memo: Memo::new(),
+            memo: Memo::new(memory),
             furthest_state: state.clone(),
             state,
             placed_in_order: Vec::new(),
@@ -213,11 +353,22 @@ impl<'a, M: Model> Searcher<'a, M> {
                         Pass::Returned => returned,
                         Pass::Optional => !returned,
                     };
-                    if in_pass && self.try_place(index) {
-                        self.pass = Self::first_pass(self.order);
-                        self.cursor = self.timeline.first();
-                    } else {
-                        self.cursor = self.timeline.next[self.cursor];
+                    match in_pass.then(|| self.try_place(index)) {
+                        Some(Visit::New) => {
+                            self.pass = Self::first_pass(self.order);
+                            self.cursor = self.timeline.first();
+                        }
+                        Some(Visit::OutOfMemory) => {
+                            return (
+                                Some(SearchOutcome::OutOfBudget {
+                                    limit: Limit::Memory,
+                                }),
+                                steps,
+                            );
+                        }
+                        None | Some(Visit::Seen) => {
+                            self.cursor = self.timeline.next[self.cursor];
+                        }
                     }
                 }
                 Event::Return if self.pass == Pass::Returned => {
@@ -245,19 +396,24 @@ impl<'a, M: Model> Searcher<'a, M> {
     }
 
     /// Places the operation next if the model accepts it there and that leads to a
-    /// configuration not explored yet.
-    fn try_place(&mut self, index: usize) -> bool {
+    /// configuration not explored yet ([`Visit::New`]; [`Visit::Seen`] also when the model
+    /// rejects it).
+    fn try_place(&mut self, index: usize) -> Visit {
         let operation = &self.operations[index];
         let Some(next_state) = self
             .model
             .step(&self.state, &operation.input, &operation.output)
         else {
-            return false;
+            return Visit::Seen;
         };
         self.placed.insert(index);
-        if !self.memo.first_visit(&self.placed, &next_state) {
+        let state_heap_bytes = self.model.state_heap_bytes(&next_state) as u64;
+        let visit = self
+            .memo
+            .first_visit(&self.placed, &next_state, state_heap_bytes);
+        if visit != Visit::New {
             self.placed.remove(index);
-            return false;
+            return visit;
         }
         self.states_before
             .push(std::mem::replace(&mut self.state, next_state));
@@ -272,7 +428,7 @@ impl<'a, M: Model> Searcher<'a, M> {
             self.furthest_prefix.clone_from(&self.placed_in_order);
             self.furthest_state = self.state.clone();
         }
-        true
+        Visit::New
     }
 
     /// Takes back the last operation placed, if any.
@@ -412,23 +568,53 @@ const MINIMAL_SETS_MAX: usize = 32;
 /// one could not: its pending deadlines are the same (optional operations have none), it
 /// has fewer optional operations left to place, and none is ever needed. So per (returned
 /// operations, state) the memo keeps the minimal sets of optional operations seen.
-struct Memo<S> {
+///
+/// Its memory is taken from a [`MemoryPool`] before each insertion and given back when
+/// the memo is dropped.
+struct Memo<'a, S> {
     seen: HashMap<(Bitset, S), Vec<Bitset>>,
+    /// The estimated bytes taken from `pool`.
+    bytes: u64,
+    pool: &'a MemoryPool,
 }
 
-impl<S: Clone + Eq + Hash> Memo<S> {
-    fn new() -> Self {
+/// Whether a configuration is new to the memo.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Visit {
+    New,
+    Seen,
+    /// New, but the memo may not grow to record it.
+    OutOfMemory,
+}
+
+impl<'a, S: Clone + Eq + Hash> Memo<'a, S> {
+    /// A table slot's estimated share of the table: see [`MemoryPool`].
+    const SLOT_BYTES: u64 =
+        ((std::mem::size_of::<((Bitset, S), Vec<Bitset>)>() + 1) * 16).div_ceil(7) as u64;
+    /// A set of optional operations in an entry's list, without its heap: see [`MemoryPool`].
+    const SET_BYTES: u64 = 2 * std::mem::size_of::<Bitset>() as u64;
+
+    fn new(pool: &'a MemoryPool) -> Self {
         Memo {
             seen: HashMap::new(),
+            bytes: 0,
+            pool,
         }
     }
 
-    /// Records reaching `state` with `placed`; `false` if that is no new configuration.
-    fn first_visit(&mut self, placed: &Placed, state: &S) -> bool {
+    /// Records reaching `state` (which holds `state_heap_bytes` on the heap) with `placed`.
+    fn first_visit(&mut self, placed: &Placed, state: &S, state_heap_bytes: u64) -> Visit {
+        let set_bytes = Self::SET_BYTES + placed.optional.heap_bytes();
         match self.seen.entry((placed.returned.clone(), state.clone())) {
             Entry::Vacant(entry) => {
+                let bytes =
+                    Self::SLOT_BYTES + placed.returned.heap_bytes() + state_heap_bytes + set_bytes;
+                if !self.pool.reserve(bytes) {
+                    return Visit::OutOfMemory;
+                }
+                self.bytes += bytes;
                 entry.insert(vec![placed.optional.clone()]);
-                true
+                Visit::New
             }
             Entry::Occupied(mut entry) => {
                 let minimal_sets = entry.get_mut();
@@ -436,15 +622,31 @@ impl<S: Clone + Eq + Hash> Memo<S> {
                     .iter()
                     .any(|seen| seen.is_subset_of(&placed.optional))
                 {
-                    return false;
+                    return Visit::Seen;
                 }
+                let before = minimal_sets.len();
                 minimal_sets.retain(|seen| !placed.optional.is_subset_of(seen));
-                if minimal_sets.len() < MINIMAL_SETS_MAX {
+                let removed = (before - minimal_sets.len()) as u64;
+                let push = minimal_sets.len() < MINIMAL_SETS_MAX;
+                // Every set of optional operations has the same size.
+                self.pool.release(removed * set_bytes);
+                self.bytes -= removed * set_bytes;
+                if push {
+                    if !self.pool.reserve(set_bytes) {
+                        return Visit::OutOfMemory;
+                    }
+                    self.bytes += set_bytes;
                     minimal_sets.push(placed.optional.clone());
                 }
-                true
+                Visit::New
             }
         }
+    }
+}
+
+impl<S> Drop for Memo<'_, S> {
+    fn drop(&mut self) {
+        self.pool.release(self.bytes);
     }
 }
 
@@ -547,6 +749,11 @@ struct Bitset(Box<[u64]>);
 impl Bitset {
     fn new(len: usize) -> Self {
         Bitset(vec![0; len.div_ceil(64)].into_boxed_slice())
+    }
+
+    /// The bytes its words take on the heap.
+    fn heap_bytes(&self) -> u64 {
+        8 * self.0.len() as u64
     }
 
     fn insert(&mut self, index: usize) {
@@ -738,7 +945,12 @@ mod tests {
             .map(|id| op(id, 0, Some(100), Call::Write(id as u8)))
             .collect();
         let search = search(&Register, &operations, 3);
-        assert_eq!(search.outcome, SearchOutcome::OutOfBudget);
+        assert_eq!(
+            search.outcome,
+            SearchOutcome::OutOfBudget {
+                limit: Limit::Steps
+            }
+        );
         assert_eq!(search.steps, 3);
     }
 
@@ -800,7 +1012,9 @@ mod tests {
             let verdicts: Vec<Option<bool>> = [Order::CallOrder, Order::ReturnedFirst]
                 .into_iter()
                 .map(|order| {
-                    match Searcher::new(&Register, &operations, order).run(u64::MAX).0 {
+                    let pool = MemoryPool::new(u64::MAX);
+                    let decided = Searcher::new(&Register, &operations, order, &pool).run(u64::MAX).0;
+                    match decided {
                         Some(SearchOutcome::Linearizable { order }) => {
                             assert!(is_witness(&operations, &order), "{order:?}");
                             Some(true)
@@ -809,7 +1023,7 @@ mod tests {
                             assert!(!stuck.is_empty());
                             Some(false)
                         }
-                        Some(SearchOutcome::OutOfBudget) | None => None,
+                        Some(SearchOutcome::OutOfBudget { .. } | SearchOutcome::Cancelled) | None => None,
                     }
                 })
                 .collect();

@@ -551,12 +551,35 @@ fn hard_history() -> History {
 fn running_out_of_budget_is_undecided_not_a_verdict() {
     let history = hard_history();
     assert_linearizable(&history);
-    let report = check_linearizable(&history, &Budget { max_steps: 5 });
+    let report = check_linearizable(
+        &history,
+        &Budget {
+            max_steps: 5,
+            ..Budget::default()
+        },
+    );
     match report.result {
         CheckResult::Undecided { why } => {
             assert!(why.contains("5 search steps"), "{why}");
             assert!(why.contains("\"k\""), "{why}");
         }
+        other => panic!("expected undecided, got {other:#?}"),
+    }
+}
+
+#[test]
+fn running_out_of_memory_is_undecided_and_says_so() {
+    let history = hard_history();
+    let budget = Budget {
+        max_memory_bytes: 1,
+        ..Budget::default()
+    };
+    match check_linearizable(&history, &budget).result {
+        CheckResult::Undecided { why } => assert_eq!(
+            why,
+            "the memory limit of 1 B ran out after 2 search steps and 0 B of memo tables \
+             (0 entries); 0 of 1 key linearizable, key \"k\" undecided"
+        ),
         other => panic!("expected undecided, got {other:#?}"),
     }
 }
@@ -577,7 +600,14 @@ fn a_hard_key_does_not_starve_the_others_of_budget() {
     }
     assert!(
         matches!(
-            check_linearizable(&hard_history(), &Budget { max_steps: 40 }).result,
+            check_linearizable(
+                &hard_history(),
+                &Budget {
+                    max_steps: 40,
+                    ..Budget::default()
+                }
+            )
+            .result,
             CheckResult::Undecided { .. }
         ),
         "the hard key alone must need more than the whole budget"
@@ -585,7 +615,13 @@ fn a_hard_key_does_not_starve_the_others_of_budget() {
     ops.push(put(1, 200, 210, "b", "x", 20));
     ops.push(get(1, 220, 230, "b", None, 0));
     let history = history(ops);
-    let report = check_linearizable(&history, &Budget { max_steps: 40 });
+    let report = check_linearizable(
+        &history,
+        &Budget {
+            max_steps: 40,
+            ..Budget::default()
+        },
+    );
     match report.result {
         CheckResult::Violation {
             evidence: Evidence::Linearizability(violation),

@@ -20,6 +20,8 @@ use std::time::Instant;
 /// of them.
 const BUDGET: Budget = Budget {
     max_steps: 200_000_000,
+    time_limit: None,
+    max_memory_bytes: 2 << 30,
 };
 
 /// Imports and checks one file as `model` says: the check's report and how many

@@ -91,7 +91,13 @@ fn a_safety_violation_outranks_a_liveness_failure() {
 
 #[test]
 fn running_out_of_budget_is_exit_code_4() {
-    let verdict = check_history(&history("a", Some(200)), &Budget { max_steps: 0 });
+    let verdict = check_history(
+        &history("a", Some(200)),
+        &Budget {
+            max_steps: 0,
+            ..Budget::default()
+        },
+    );
     assert!(matches!(
         verdict.checks[0].result,
         CheckResult::Undecided { .. }

@@ -1,7 +1,7 @@
 //! `lockstep check`: check recorded histories offline — lockstep's own, Jepsen register
 //! logs and EDN key-value histories, detected per file.
 
-use crate::outcome::{judge, worse, EXIT_BAD_INPUT};
+use crate::outcome::{worse, EXIT_BAD_INPUT};
 use check::{Budget, HistoryFormat, Verdict};
 use clap::ValueEnum;
 use history::History;
@@ -45,6 +45,8 @@ pub struct CheckOptions {
     pub json: bool,
     /// Write the timeline of the (single, lockstep) history here.
     pub html: Option<PathBuf>,
+    /// Wall-clock limit per file's check; past it the verdict is undecided (exit 4).
+    pub timeout: std::time::Duration,
 }
 
 /// The verdict on one file.
@@ -200,7 +202,10 @@ fn check_file(file: &Path, options: &CheckOptions) -> Result<Option<FileVerdict>
             file.display()
         ));
     }
-    let budget = Budget::default();
+    let budget = Budget {
+        time_limit: Some(options.timeout),
+        ..Budget::default()
+    };
     let started = Instant::now();
     let (operations, verdict) = match format {
         HistoryFormat::LockstepJson => {
@@ -213,7 +218,7 @@ fn check_file(file: &Path, options: &CheckOptions) -> Result<Option<FileVerdict>
                     error.message
                 )
             })?;
-            let verdict = judge(&history);
+            let verdict = check::check_history(&history, &budget);
             if let Some(html) = &options.html {
                 std::fs::write(html, report::timeline::render(&history, &verdict))
                     .map_err(|error| format!("{}: cannot write: {error}", html.display()))?;
@@ -259,4 +264,45 @@ fn check_file(file: &Path, options: &CheckOptions) -> Result<Option<FileVerdict>
         verdict,
         check_ms: started.elapsed().as_secs_f64() * 1e3,
     }))
+}
+
+/// Parses a duration such as `10s`, `500ms` or `2m`.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("expected a duration such as 10s, 500ms or 2m, found {text:?}"))?;
+    let milliseconds = match unit {
+        "ms" => number,
+        "s" | "" => number * 1_000,
+        "m" => number * 60_000,
+        _ => {
+            return Err(format!(
+                "expected a duration unit ms, s or m, found {unit:?} in {text:?}"
+            ))
+        }
+    };
+    if milliseconds == 0 {
+        return Err(format!("expected a duration above zero, found {text:?}"));
+    }
+    Ok(std::time::Duration::from_millis(milliseconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn durations_parse() {
+        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        for bad in ["", "s", "10h", "-1s", "0s", "1.5s"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -75,6 +75,10 @@ enum Command {
         /// Print the verdicts as one JSON document (file, model, operations, check_ms, verdict).
         #[arg(long)]
         json: bool,
+        /// Give up on a file after this long (e.g. 10s, 500ms, 2m): its verdict is then
+        /// undecided (exit 4), saying how far the search got.
+        #[arg(long, default_value = "10s", value_parser = check_command::parse_duration)]
+        timeout: std::time::Duration,
         /// Also write the run as a self-contained HTML timeline (failing operations
         /// outlined in red) to this file; one lockstep history only.
         #[arg(long, value_name = "FILE")]
@@ -100,8 +104,17 @@ fn main() -> ExitCode {
             paths,
             model,
             json,
+            timeout,
             html,
-        } => check_command::check(&paths, &check_command::CheckOptions { model, json, html }),
+        } => {
+            let options = check_command::CheckOptions {
+                model,
+                json,
+                html,
+                timeout,
+            };
+            check_command::check(&paths, &options)
+        }
     };
     ExitCode::from(code)
 }

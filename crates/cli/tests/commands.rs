@@ -356,3 +356,24 @@ fn check_rejects_a_wrong_model_and_a_malformed_line_with_exit_2() {
     assert!(message.contains("bad.log:2: expected"), "{message}");
     assert!(!message.contains("panicked"), "{message}");
 }
+
+#[test]
+fn a_check_that_cannot_finish_in_time_is_undecided_with_exit_4() {
+    // Key "0" of c50-bad alone is beyond Porcupine; within 1 s it is undecided here too.
+    let directory = scratch("undecided");
+    let text = std::fs::read_to_string(repository().join(porcupine("kv/c50-bad.txt"))).unwrap();
+    let key_0: String = text
+        .lines()
+        .filter(|line| line.contains(":key \"0\""))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    let file = directory.join("c50-bad-key-0.txt");
+    std::fs::write(&file, key_0).unwrap();
+    let output = lockstep(&["check", "--timeout", "1s", file.to_str().unwrap()]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(4), "{text}");
+    assert!(
+        text.contains("UNDECIDED") && text.contains("time limit of 1s"),
+        "{text}"
+    );
+}

@@ -227,6 +227,11 @@ impl Model for KvModel {
         }
     }
 
+    /// The value's bytes.
+    fn state_heap_bytes(&self, state: &KeyState) -> usize {
+        state.value.as_ref().map_or(0, String::capacity)
+    }
+
     fn describe_operation(&self, input: &KvInput, output: &Option<KvOutput>) -> String {
         let request = match input {
             KvInput::Get { .. } => "get".to_string(),

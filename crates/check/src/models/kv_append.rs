@@ -89,6 +89,17 @@ impl Model for KvAppendModel {
             .join(", ")
     }
 
+    /// The keys' and values' bytes, and for each key twice its share of a B-tree node (a
+    /// node is at least half full).
+    fn state_heap_bytes(&self, state: &KvAppendState) -> usize {
+        state
+            .iter()
+            .map(|(key, value)| {
+                key.capacity() + value.capacity() + 2 * std::mem::size_of::<(String, String)>()
+            })
+            .sum()
+    }
+
     fn describe_operation(&self, input: &KvAppendInput, output: &KvAppendOutput) -> String {
         let key = &input.key;
         let request = match &input.action {

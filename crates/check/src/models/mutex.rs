@@ -99,7 +99,9 @@ mod tests {
         match search(&MutexModel, operations, 1_000_000).outcome {
             SearchOutcome::Linearizable { .. } => true,
             SearchOutcome::NotLinearizable { .. } => false,
-            SearchOutcome::OutOfBudget => panic!("a tiny history ran out of budget"),
+            SearchOutcome::OutOfBudget { .. } | SearchOutcome::Cancelled => {
+                panic!("a tiny history ran out of budget")
+            }
         }
     }
 
