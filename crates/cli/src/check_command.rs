@@ -1,7 +1,7 @@
 //! `lockstep check`: check recorded histories offline — lockstep's own, Jepsen register
 //! logs and EDN key-value histories, detected per file.
 
-use crate::outcome::{worse, EXIT_BAD_INPUT};
+use crate::outcome::{say, worse, EXIT_BAD_INPUT};
 use check::{Budget, HistoryFormat, Verdict};
 use clap::ValueEnum;
 use history::History;
@@ -84,14 +84,14 @@ pub fn check(paths: &[PathBuf], options: &CheckOptions) -> u8 {
             Ok(Some(result)) => {
                 exit_code = worse(exit_code, result.verdict.exit_code() as u8);
                 if !options.json {
-                    println!(
+                    say!(
                         "{}: {}, {} operations, checked in {:.1} ms",
                         result.file.display(),
                         result.model.name(),
                         result.operations,
                         result.check_ms
                     );
-                    println!(
+                    say!(
                         "  {}",
                         result.verdict.summary().trim_end().replace('\n', "\n  ")
                     );
@@ -100,7 +100,7 @@ pub fn check(paths: &[PathBuf], options: &CheckOptions) -> u8 {
             }
             Ok(None) => {
                 if !options.json {
-                    println!("{}: empty, nothing to check", file.display());
+                    say!("{}: empty, nothing to check", file.display());
                 }
             }
             Err(message) => {
@@ -123,7 +123,7 @@ pub fn check(paths: &[PathBuf], options: &CheckOptions) -> u8 {
                 )
             })
             .collect();
-        println!("[{}]", documents.join(",\n"));
+        say!("[{}]", documents.join(",\n"));
     }
     if bad_input {
         EXIT_BAD_INPUT
@@ -223,7 +223,7 @@ fn check_file(file: &Path, options: &CheckOptions) -> Result<Option<FileVerdict>
                 std::fs::write(html, report::timeline::render(&history, &verdict))
                     .map_err(|error| format!("{}: cannot write: {error}", html.display()))?;
                 if !options.json {
-                    println!("timeline: {}", html.display());
+                    say!("timeline: {}", html.display());
                 }
             }
             (history.ops.len(), verdict)

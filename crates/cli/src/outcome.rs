@@ -4,6 +4,28 @@ use check::{Budget, Verdict};
 use scenario::Scenario;
 use std::path::Path;
 
+/// Prints one line to standard output. When the reader has gone away (`lockstep check
+/// … | head`), the process ends quietly with the status a shell gives a program killed by
+/// SIGPIPE, instead of panicking as `println!` does.
+macro_rules! say {
+    ($($arguments:tt)*) => {
+        $crate::outcome::write_line(format_args!($($arguments)*))
+    };
+}
+pub(crate) use say;
+
+/// What [`say!`] does.
+pub fn write_line(arguments: std::fmt::Arguments) {
+    use std::io::Write;
+    if let Err(error) = writeln!(std::io::stdout().lock(), "{arguments}") {
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(141);
+        }
+        eprintln!("error: cannot write to standard output: {error}");
+        std::process::exit(i32::from(EXIT_BAD_INPUT));
+    }
+}
+
 /// Exit code for bad input or usage.
 pub const EXIT_BAD_INPUT: u8 = 2;
 

@@ -1,6 +1,6 @@
 //! `lockstep run`: one scenario, one seed, one report.
 
-use crate::outcome::{judge, load_scenario, replay_command};
+use crate::outcome::{judge, load_scenario, replay_command, say};
 use history::{History, Outcome};
 use report::{run_directory, RunReport};
 use std::hash::{BuildHasher, Hasher};
@@ -13,8 +13,8 @@ pub fn run(path: &Path, seed: Option<u64>, reports_root: &Path) -> u8 {
         Err(code) => return code,
     };
     let seed = seed.or(scenario.seed).unwrap_or_else(fresh_seed);
-    println!("seed: {seed}");
-    println!(
+    say!("seed: {seed}");
+    say!(
         "running {}: {} nodes, {} clients, {} scheduled faults, {:.1} s simulated (+ up to {:.1} s liveness phase)",
         scenario.name,
         scenario.cluster.nodes,
@@ -29,19 +29,19 @@ pub fn run(path: &Path, seed: Option<u64>, reports_root: &Path) -> u8 {
     let wall_s = started.elapsed().as_secs_f64();
     let history = &output.history;
     let verdict = judge(history);
-    println!("{}", operations_line(history));
-    println!(
+    say!("{}", operations_line(history));
+    say!(
         "simulated {:.1} s in {:.2} s wall ({:.0}× real time)",
         output.stats.simulated_ns as f64 / 1e9,
         wall_s,
         output.stats.simulated_ns as f64 / 1e9 / wall_s.max(1e-9)
     );
     let network = output.stats.network;
-    println!(
+    say!(
         "network: {} messages, {} cut by partitions, {} lost to down nodes, {} snapshots sent; disk: {} unsynced writes lost in crashes",
         network.sent, network.cut, network.lost, network.snapshots_delivered, output.stats.disk_writes_lost
     );
-    println!("{}", verdict.summary().trim_end());
+    say!("{}", verdict.summary().trim_end());
 
     let replay = replay_command(path, seed);
     let directory = run_directory(reports_root, &scenario.name, seed);
@@ -53,7 +53,7 @@ pub fn run(path: &Path, seed: Option<u64>, reports_root: &Path) -> u8 {
         replay_command: &replay,
     };
     match report.write(&directory) {
-        Ok(()) => println!("report: {}/", directory.display()),
+        Ok(()) => say!("report: {}/", directory.display()),
         Err(error) => eprintln!(
             "warning: could not write the report to {}: {error}",
             directory.display()
@@ -61,7 +61,7 @@ pub fn run(path: &Path, seed: Option<u64>, reports_root: &Path) -> u8 {
     }
     let code = verdict.exit_code() as u8;
     if code != 0 {
-        println!("replay: {replay}");
+        say!("replay: {replay}");
     }
     code
 }

@@ -1,6 +1,6 @@
 //! `lockstep sweep`: many seeds of one scenario on all cores.
 
-use crate::outcome::{judge, load_scenario, replay_command, worse, EXIT_BAD_INPUT};
+use crate::outcome::{judge, load_scenario, replay_command, say, worse, EXIT_BAD_INPUT};
 use crate::seeds::parse_seed_range;
 use check::Verdict;
 use history::History;
@@ -36,9 +36,11 @@ pub fn sweep(path: &Path, seeds: &str, jobs: Option<usize>, reports_root: &Path)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
     let total = range.end - range.start;
-    println!(
+    say!(
         "sweeping {}: seeds {}..{} ({total} runs) on {jobs} threads",
-        scenario.name, range.start, range.end
+        scenario.name,
+        range.start,
+        range.end
     );
 
     let started = Instant::now();
@@ -105,7 +107,7 @@ pub fn sweep(path: &Path, seeds: &str, jobs: Option<usize>, reports_root: &Path)
                 if interactive {
                     eprint!("\r\x1b[K");
                 }
-                println!("seed {} FAILED (exit {code}): {first_failure}\n  replay: {replay}\n  report: {}/", result.seed, directory.display());
+                say!("seed {} FAILED (exit {code}): {first_failure}\n  replay: {replay}\n  report: {}/", result.seed, directory.display());
                 failures.push((result.seed, replay));
             }
             let elapsed = started.elapsed().as_secs_f64();
@@ -128,18 +130,18 @@ pub fn sweep(path: &Path, seeds: &str, jobs: Option<usize>, reports_root: &Path)
     }
 
     let wall_s = started.elapsed().as_secs_f64();
-    println!(
+    say!(
         "{total} seeds in {wall_s:.1} s: {:.0} seeds/min, {:.0} simulated s per wall s, {ops} operations checked",
         total as f64 * 60.0 / wall_s.max(1e-9),
         simulated_ns as f64 / 1e9 / wall_s.max(1e-9),
     );
     if failures.is_empty() {
-        println!("all {total} seeds passed");
+        say!("all {total} seeds passed");
     } else {
         failures.sort();
-        println!("{} of {total} seeds failed:", failures.len());
+        say!("{} of {total} seeds failed:", failures.len());
         for (_, replay) in &failures {
-            println!("  {replay}");
+            say!("  {replay}");
         }
     }
     exit_code

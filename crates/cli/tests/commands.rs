@@ -377,3 +377,19 @@ fn a_check_that_cannot_finish_in_time_is_undecided_with_exit_4() {
         "{text}"
     );
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_the_output_quietly() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lockstep"))
+        .args(["check", &porcupine("jepsen")])
+        .current_dir(repository())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the lockstep binary runs");
+    // Close the reading end before anything is written: the first line meets a broken pipe.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(141), "{}", stderr(&output));
+    assert!(!stderr(&output).contains("panicked"), "{}", stderr(&output));
+}
