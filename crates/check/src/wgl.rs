@@ -33,9 +33,8 @@
 //! insertion, so the estimate never exceeds the limit).
 
 use crate::model::{Model, Operation};
-use std::collections::hash_map::Entry;
 use std::collections::HashMap;
-use std::hash::Hash;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering as AtomicOrdering};
 use std::time::Instant;
 
@@ -245,7 +244,7 @@ pub fn search_within<M: Model>(
     let memos = std::iter::once(&in_call_order.memo)
         .chain(returned_first.as_ref().map(|searcher| &searcher.memo));
     let (memo_entries, memo_bytes) = memos.fold((0, 0), |(entries, bytes), memo| {
-        (entries + memo.seen.len() as u64, bytes + memo.bytes)
+        (entries + memo.entries(), bytes + memo.bytes)
     });
     Search {
         outcome,
@@ -572,10 +571,85 @@ const MINIMAL_SETS_MAX: usize = 32;
 /// Its memory is taken from a [`MemoryPool`] before each insertion and given back when
 /// the memo is dropped.
 struct Memo<'a, S> {
-    seen: HashMap<(Bitset, S), Vec<Bitset>>,
+    /// Entries by the hash of their (operations placed, state): looked up by reference,
+    /// so a configuration seen before costs a hash and a comparison, not a clone.
+    seen: HashMap<u64, Vec<MemoEntry<S>>, BuildHasherDefault<PrehashedHasher>>,
     /// The estimated bytes taken from `pool`.
     bytes: u64,
     pool: &'a MemoryPool,
+}
+
+/// One configuration the search reached: the answered operations placed, the state, and
+/// the minimal sets of optional operations it was reached with.
+struct MemoEntry<S> {
+    returned: Bitset,
+    state: S,
+    minimal_sets: Vec<Bitset>,
+}
+
+/// FxHash's multiply-and-rotate: fast, and good enough for keys that come from a history
+/// rather than from an adversary (SipHash's protection would buy nothing here).
+#[derive(Default)]
+struct MemoHasher {
+    hash: u64,
+}
+
+impl MemoHasher {
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for MemoHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            self.add(u64::from_le_bytes(chunk.try_into().expect("8 bytes")));
+        }
+        let mut last = [0u8; 8];
+        last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+        self.add(u64::from_le_bytes(last) ^ bytes.len() as u64);
+    }
+
+    fn write_u8(&mut self, n: u8) {
+        self.add(u64::from(n));
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.add(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+/// The memo's table is keyed by hashes already computed with [`MemoHasher`].
+#[derive(Default)]
+struct PrehashedHasher {
+    hash: u64,
+}
+
+impl Hasher for PrehashedHasher {
+    fn write(&mut self, _bytes: &[u8]) {
+        unreachable!("the memo's keys are u64 hashes");
+    }
+
+    fn write_u64(&mut self, hash: u64) {
+        self.hash = hash;
+    }
+
+    fn finish(&self) -> u64 {
+        self.hash
+    }
 }
 
 /// Whether a configuration is new to the memo.
@@ -589,58 +663,71 @@ enum Visit {
 
 impl<'a, S: Clone + Eq + Hash> Memo<'a, S> {
     /// A table slot's estimated share of the table: see [`MemoryPool`].
-    const SLOT_BYTES: u64 =
-        ((std::mem::size_of::<((Bitset, S), Vec<Bitset>)>() + 1) * 16).div_ceil(7) as u64;
+    const SLOT_BYTES: u64 = (((std::mem::size_of::<(u64, Vec<MemoEntry<S>>)>() + 1) * 16)
+        .div_ceil(7)
+        + std::mem::size_of::<MemoEntry<S>>()) as u64;
     /// A set of optional operations in an entry's list, without its heap: see [`MemoryPool`].
     const SET_BYTES: u64 = 2 * std::mem::size_of::<Bitset>() as u64;
 
     fn new(pool: &'a MemoryPool) -> Self {
         Memo {
-            seen: HashMap::new(),
+            seen: HashMap::default(),
             bytes: 0,
             pool,
         }
     }
 
+    /// How many configurations the memo holds.
+    fn entries(&self) -> u64 {
+        self.seen.values().map(|bucket| bucket.len() as u64).sum()
+    }
+
     /// Records reaching `state` (which holds `state_heap_bytes` on the heap) with `placed`.
     fn first_visit(&mut self, placed: &Placed, state: &S, state_heap_bytes: u64) -> Visit {
         let set_bytes = Self::SET_BYTES + placed.optional.heap_bytes();
-        match self.seen.entry((placed.returned.clone(), state.clone())) {
-            Entry::Vacant(entry) => {
-                let bytes =
-                    Self::SLOT_BYTES + placed.returned.heap_bytes() + state_heap_bytes + set_bytes;
-                if !self.pool.reserve(bytes) {
-                    return Visit::OutOfMemory;
-                }
-                self.bytes += bytes;
-                entry.insert(vec![placed.optional.clone()]);
-                Visit::New
+        let mut hasher = MemoHasher::default();
+        placed.returned.hash(&mut hasher);
+        state.hash(&mut hasher);
+        let bucket = self.seen.entry(hasher.finish()).or_default();
+        let Some(entry) = bucket
+            .iter_mut()
+            .find(|entry| entry.returned == placed.returned && entry.state == *state)
+        else {
+            let bytes =
+                Self::SLOT_BYTES + placed.returned.heap_bytes() + state_heap_bytes + set_bytes;
+            if !self.pool.reserve(bytes) {
+                return Visit::OutOfMemory;
             }
-            Entry::Occupied(mut entry) => {
-                let minimal_sets = entry.get_mut();
-                if minimal_sets
-                    .iter()
-                    .any(|seen| seen.is_subset_of(&placed.optional))
-                {
-                    return Visit::Seen;
-                }
-                let before = minimal_sets.len();
-                minimal_sets.retain(|seen| !placed.optional.is_subset_of(seen));
-                let removed = (before - minimal_sets.len()) as u64;
-                let push = minimal_sets.len() < MINIMAL_SETS_MAX;
-                // Every set of optional operations has the same size.
-                self.pool.release(removed * set_bytes);
-                self.bytes -= removed * set_bytes;
-                if push {
-                    if !self.pool.reserve(set_bytes) {
-                        return Visit::OutOfMemory;
-                    }
-                    self.bytes += set_bytes;
-                    minimal_sets.push(placed.optional.clone());
-                }
-                Visit::New
-            }
+            self.bytes += bytes;
+            bucket.push(MemoEntry {
+                returned: placed.returned.clone(),
+                state: state.clone(),
+                minimal_sets: vec![placed.optional.clone()],
+            });
+            return Visit::New;
+        };
+        let minimal_sets = &mut entry.minimal_sets;
+        if minimal_sets
+            .iter()
+            .any(|seen| seen.is_subset_of(&placed.optional))
+        {
+            return Visit::Seen;
         }
+        let before = minimal_sets.len();
+        minimal_sets.retain(|seen| !placed.optional.is_subset_of(seen));
+        let removed = (before - minimal_sets.len()) as u64;
+        let push = minimal_sets.len() < MINIMAL_SETS_MAX;
+        // Every set of optional operations has the same size.
+        self.pool.release(removed * set_bytes);
+        self.bytes -= removed * set_bytes;
+        if push {
+            if !self.pool.reserve(set_bytes) {
+                return Visit::OutOfMemory;
+            }
+            self.bytes += set_bytes;
+            minimal_sets.push(placed.optional.clone());
+        }
+        Visit::New
     }
 }
 
