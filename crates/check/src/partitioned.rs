@@ -65,7 +65,7 @@ where
     M: Model + Sync,
     M::Input: Sync,
     M::Output: Sync,
-    M::State: Send,
+    M::State: Send + 'static,
 {
     let partitions: Vec<(&String, &Vec<ModelOperation<M>>)> = partitions.iter().collect();
     let share = (budget.max_steps / partitions.len().max(1) as u64).max(1);

@@ -175,7 +175,10 @@ pub fn search<M: Model>(
     model: &M,
     operations: &[Operation<M::Input, M::Output>],
     max_steps: u64,
-) -> Search<M::State> {
+) -> Search<M::State>
+where
+    M::State: Send + 'static,
+{
     search_within(
         model,
         operations,
@@ -194,7 +197,10 @@ pub fn search_within<M: Model>(
     model: &M,
     operations: &[Operation<M::Input, M::Output>],
     limits: &Limits<'_>,
-) -> Search<M::State> {
+) -> Search<M::State>
+where
+    M::State: Send + 'static,
+{
     let mut in_call_order = Searcher::new(model, operations, Order::CallOrder, limits.memory);
     // Started only if the first turn did not decide: most histories need no second.
     let mut returned_first = None;
@@ -246,6 +252,19 @@ pub fn search_within<M: Model>(
     let (memo_entries, memo_bytes) = memos.fold((0, 0), |(entries, bytes), memo| {
         (entries + memo.entries(), bytes + memo.bytes)
     });
+    // Freeing millions of configurations takes about as long as making them (measured: a
+    // search stopped by a 2 s time limit took another 2 s to free its memo), so a search
+    // that ran out of time would overrun its limit by as much again. Large tables are
+    // freed on a thread of their own; the check answers at once.
+    if memo_bytes >= FREE_IN_BACKGROUND_BYTES {
+        let tables = [
+            Some(in_call_order.memo.take_table()),
+            returned_first
+                .as_mut()
+                .map(|searcher| searcher.memo.take_table()),
+        ];
+        std::thread::spawn(move || drop(tables));
+    }
     Search {
         outcome,
         steps,
@@ -573,11 +592,17 @@ const MINIMAL_SETS_MAX: usize = 32;
 struct Memo<'a, S> {
     /// Entries by the hash of their (operations placed, state): looked up by reference,
     /// so a configuration seen before costs a hash and a comparison, not a clone.
-    seen: HashMap<u64, Vec<MemoEntry<S>>, BuildHasherDefault<PrehashedHasher>>,
+    seen: MemoTable<S>,
     /// The estimated bytes taken from `pool`.
     bytes: u64,
     pool: &'a MemoryPool,
 }
+
+type MemoTable<S> = HashMap<u64, Vec<MemoEntry<S>>, BuildHasherDefault<PrehashedHasher>>;
+
+/// Memo tables at least this large are freed on a thread of their own (see
+/// [`search_within`]).
+const FREE_IN_BACKGROUND_BYTES: u64 = 64 << 20;
 
 /// One configuration the search reached: the answered operations placed, the state, and
 /// the minimal sets of optional operations it was reached with.
@@ -677,6 +702,12 @@ impl<'a, S: Clone + Eq + Hash> Memo<'a, S> {
         }
     }
 
+    /// Hands the table over (to be freed elsewhere); the memory accounting is still
+    /// released when the memo is dropped.
+    fn take_table(&mut self) -> MemoTable<S> {
+        std::mem::take(&mut self.seen)
+    }
+
     /// How many configurations the memo holds.
     fn entries(&self) -> u64 {
         self.seen.values().map(|bucket| bucket.len() as u64).sum()
@@ -688,7 +719,12 @@ impl<'a, S: Clone + Eq + Hash> Memo<'a, S> {
         let mut hasher = MemoHasher::default();
         placed.returned.hash(&mut hasher);
         state.hash(&mut hasher);
-        let bucket = self.seen.entry(hasher.finish()).or_default();
+        // Sized for the one entry it will almost always hold (an empty Vec's first push
+        // would make room for four, beyond what the memory estimate counts).
+        let bucket = self
+            .seen
+            .entry(hasher.finish())
+            .or_insert_with(|| Vec::with_capacity(1));
         let Some(entry) = bucket
             .iter_mut()
             .find(|entry| entry.returned == placed.returned && entry.state == *state)

@@ -89,15 +89,21 @@ impl Model for KvAppendModel {
             .join(", ")
     }
 
-    /// The keys' and values' bytes, and for each key twice its share of a B-tree node (a
-    /// node is at least half full).
+    /// The keys' and values' bytes, and the map's B-tree nodes. std's nodes hold up to 11
+    /// entries whether full or not (so even a one-key map has a whole ~540-byte node), and
+    /// all but the root are at least half full: at most 1 + len / 5 nodes.
     fn state_heap_bytes(&self, state: &KvAppendState) -> usize {
-        state
+        const NODE_BYTES: usize = 11 * std::mem::size_of::<(String, String)>() + 16;
+        let strings: usize = state
             .iter()
-            .map(|(key, value)| {
-                key.capacity() + value.capacity() + 2 * std::mem::size_of::<(String, String)>()
-            })
-            .sum()
+            .map(|(key, value)| key.capacity() + value.capacity())
+            .sum();
+        let nodes = if state.is_empty() {
+            0
+        } else {
+            1 + state.len() / 5
+        };
+        strings + nodes * NODE_BYTES
     }
 
     fn describe_operation(&self, input: &KvAppendInput, output: &KvAppendOutput) -> String {
