@@ -5,6 +5,7 @@
 
 use crate::model::{Model, Operation};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// A request to one key.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,8 +34,39 @@ pub enum KvAppendOutput {
     Unknown,
 }
 
-/// The values of the keys written so far; a key not in the map is "".
-pub type KvAppendState = BTreeMap<String, String>;
+/// The store's state: the value of every key written so far, sorted by key.
+///
+/// Values are shared (`Arc<str>`), so the search's many copies of a state cost a few
+/// reference counts rather than copies of every string: reads, which leave the state as
+/// it is, copy no string at all. (A `BTreeMap` here cost a ~540-byte node per state.)
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct KvAppendState {
+    entries: Vec<(Arc<str>, Arc<str>)>,
+}
+
+impl KvAppendState {
+    /// The key's value; an absent key reads as "".
+    pub fn get(&self, key: &str) -> &str {
+        self.position(key)
+            .ok()
+            .map_or("", |index| &self.entries[index].1)
+    }
+
+    fn position(&self, key: &str) -> Result<usize, usize> {
+        self.entries
+            .binary_search_by(|(entry_key, _)| (**entry_key).cmp(key))
+    }
+
+    /// The state with `key` set to `value`.
+    fn with(&self, key: &str, value: Arc<str>) -> KvAppendState {
+        let mut next = self.clone();
+        match next.position(key) {
+            Ok(index) => next.entries[index].1 = value,
+            Err(index) => next.entries.insert(index, (Arc::from(key), value)),
+        }
+        next
+    }
+}
 
 /// One key-value history operation, as imported.
 pub type KvAppendOperation = Operation<KvAppendInput, KvAppendOutput>;
@@ -49,7 +81,7 @@ impl Model for KvAppendModel {
     type Output = KvAppendOutput;
 
     fn init(&self) -> KvAppendState {
-        BTreeMap::new()
+        KvAppendState::default()
     }
 
     fn step(
@@ -58,7 +90,7 @@ impl Model for KvAppendModel {
         input: &KvAppendInput,
         output: &KvAppendOutput,
     ) -> Option<KvAppendState> {
-        let current = state.get(&input.key).map_or("", String::as_str);
+        let current = state.get(&input.key);
         let written = match (&input.action, output) {
             (KvAppendAction::Get, KvAppendOutput::Value(seen)) => {
                 return (seen == current).then(|| state.clone());
@@ -66,44 +98,40 @@ impl Model for KvAppendModel {
             (KvAppendAction::Get, KvAppendOutput::Unknown) => return Some(state.clone()),
             (KvAppendAction::Get, KvAppendOutput::Done) => return None,
             (KvAppendAction::Put(value), KvAppendOutput::Done | KvAppendOutput::Unknown) => {
-                value.clone()
+                Arc::from(value.as_str())
             }
             (KvAppendAction::Append(suffix), KvAppendOutput::Done | KvAppendOutput::Unknown) => {
-                format!("{current}{suffix}")
+                Arc::from(format!("{current}{suffix}"))
             }
             (_, KvAppendOutput::Value(_)) => return None,
         };
-        let mut next = state.clone();
-        next.insert(input.key.clone(), written);
-        Some(next)
+        Some(state.with(&input.key, written))
     }
 
     fn describe_state(&self, state: &KvAppendState) -> String {
-        if state.is_empty() {
+        if state.entries.is_empty() {
             return "every key \"\"".to_string();
         }
         state
+            .entries
             .iter()
             .map(|(key, value)| format!("{key:?} = {value:?}"))
             .collect::<Vec<_>>()
             .join(", ")
     }
 
-    /// The keys' and values' bytes, and the map's B-tree nodes. std's nodes hold up to 11
-    /// entries whether full or not (so even a one-key map has a whole ~540-byte node), and
-    /// all but the root are at least half full: at most 1 + len / 5 nodes.
+    /// The entry list, and every key and value as if this state alone held it (shared
+    /// strings are counted once per state that holds them: an overestimate, on the safe
+    /// side). An `Arc<str>` allocation carries two reference counts before its bytes.
     fn state_heap_bytes(&self, state: &KvAppendState) -> usize {
-        const NODE_BYTES: usize = 11 * std::mem::size_of::<(String, String)>() + 16;
+        const ARC_HEADER_BYTES: usize = 16;
+        let list = state.entries.capacity() * std::mem::size_of::<(Arc<str>, Arc<str>)>();
         let strings: usize = state
+            .entries
             .iter()
-            .map(|(key, value)| key.capacity() + value.capacity())
+            .map(|(key, value)| key.len() + value.len() + 2 * ARC_HEADER_BYTES)
             .sum();
-        let nodes = if state.is_empty() {
-            0
-        } else {
-            1 + state.len() / 5
-        };
-        strings + nodes * NODE_BYTES
+        list + strings
     }
 
     fn describe_operation(&self, input: &KvAppendInput, output: &KvAppendOutput) -> String {
