@@ -211,9 +211,14 @@ where
             .deadline
             .is_some_and(|deadline| Instant::now() >= deadline)
     };
+    // With every operation answered, answered-first order is call order: a second search
+    // would repeat the first one step for step, doubling the work for nothing.
+    let all_answered = operations
+        .iter()
+        .all(|operation| operation.return_ns.is_some());
     let mut turn = 0u64;
     let outcome = loop {
-        let searcher = if turn.is_multiple_of(2) {
+        let searcher = if all_answered || turn.is_multiple_of(2) {
             &mut in_call_order
         } else {
             returned_first.get_or_insert_with(|| {
