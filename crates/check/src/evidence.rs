@@ -1,7 +1,7 @@
 //! Turning a search's outcome into a report a person can read: shared by the check of
 //! lockstep's own KV histories and the check of any partitioned history.
 
-use crate::model::{Model, Operation};
+use crate::model::{ImpliedOrder, Model, Operation};
 use crate::verdict::{
     Budget, CheckKind, CheckReport, CheckResult, Evidence, LinearizabilityViolation,
 };
@@ -31,22 +31,75 @@ pub(crate) fn violation_report<M: Model>(
     state: &M::State,
 ) -> CheckReport {
     let model_state = model.describe_state(state);
+    let describe = |operation: &Operation<M::Input, M::Output>| {
+        format!(
+            "op {} ({})",
+            operation.id,
+            model.describe_operation(&operation.input, &operation.output)
+        )
+    };
+    let implied_order = model.implied_order(operations);
+    // "op 3 (...), as op 9 (...) shows" or "op 3 (...), as its own output shows".
+    let shown_by = |implied: &ImpliedOrder| {
+        let witness = if implied.shown_by == implied.after {
+            "its own output".to_string()
+        } else if implied.shown_by == implied.before {
+            "that one's output".to_string()
+        } else {
+            describe(&operations[implied.shown_by])
+        };
+        format!(
+            "{}, as {witness} shows",
+            describe(&operations[implied.before])
+        )
+    };
     let offending = stuck
         .iter()
-        .filter_map(|id| operations.iter().find(|operation| operation.id == *id))
-        .map(|operation| {
-            format!(
-                "op {} ({})",
-                operation.id,
-                model.describe_operation(&operation.input, &operation.output)
-            )
+        .filter_map(|id| operations.iter().position(|operation| operation.id == *id))
+        .map(|index| {
+            let operation = &operations[index];
+            if model
+                .step(state, &operation.input, &operation.output)
+                .is_none()
+            {
+                return describe(operation);
+            }
+            // The model would take it, so it waits for an operation that the values
+            // read show must come first (see `Model::implied_order`).
+            let waits_for = implied_order
+                .iter()
+                .find(|implied| {
+                    implied.after == index
+                        && operations[implied.before].return_ns.is_some()
+                        && !prefix.contains(&operations[implied.before].id)
+                })
+                .map_or("an operation not placed yet".to_string(), |implied| {
+                    shown_by(implied)
+                });
+            format!("{}, which must follow {waits_for}", describe(operation))
         })
         .collect::<Vec<_>>()
         .join("; ");
+    // An order the values read imply, against real time: the plainest evidence there is.
+    let contradiction = implied_order.iter().find(|implied| {
+        operations[implied.before].return_ns.is_some()
+            && operations[implied.after]
+                .return_ns
+                .is_some_and(|return_ns| return_ns < operations[implied.before].call_ns)
+    });
+    let plainly = contradiction.map_or(String::new(), |implied| {
+        format!(
+            " The values read alone rule it out: {} must come after {}; but it returned \
+             before that was called.",
+            describe(&operations[implied.after]),
+            shown_by(implied)
+        )
+    });
     let explanation = format!(
-        "no order of its {} respects both real time and {specification}. The furthest the \
-         search got is {} (placing every op that returned before the first of those due \
-         next), after which the state is: {model_state}; none of the ops due next fits: {offending}",
+        "no order of its {} respects both real time and {specification}.{plainly} The \
+         furthest the search got is {} (placing every op that returned before the first of \
+         those due next), after which the state is: {model_state}; none of the ops due next \
+         fits: {offending}",
         count(operations.len(), "op"),
         count(prefix.len(), "op")
     );

@@ -32,7 +32,7 @@ pub use import::jepsen_log::{parse_jepsen_register_log, RegisterOperation};
 pub use import::{detect_format, HistoryFormat, ImportError};
 pub use linearizability::check_linearizable;
 pub use liveness::check_liveness;
-pub use model::{Model, Operation};
+pub use model::{ImpliedOrder, Model, Operation};
 pub use models::etcd_kv::{key_histories, KeyHistory, KeyState, KvModel, Revision};
 pub use models::kv_append::{
     partition_by_key, KvAppendAction, KvAppendInput, KvAppendModel, KvAppendOperation,

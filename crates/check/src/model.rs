@@ -48,6 +48,22 @@ pub trait Model {
     fn state_heap_bytes(&self, _state: &Self::State) -> usize {
         0
     }
+
+    /// Orders that every linearization must respect, read off what the operations
+    /// returned (a get that saw an append's suffix came after that append). The search
+    /// treats them as it treats real time, so it never tries an order that the values
+    /// already rule out: for models whose states record their history (appends), that is
+    /// what makes many concurrent clients tractable. Orders whose `before` has no return
+    /// are ignored.
+    ///
+    /// Only orders that hold in *every* linearization may be listed: one that does not
+    /// would make a linearizable history look like a violation. None by default.
+    fn implied_order(
+        &self,
+        _operations: &[Operation<Self::Input, Self::Output>],
+    ) -> Vec<ImpliedOrder> {
+        Vec::new()
+    }
 }
 
 /// One operation of a (single-object) history, prepared for the checker.
@@ -63,4 +79,14 @@ pub struct Operation<I, O> {
     pub return_ns: Option<u64>,
     pub input: I,
     pub output: O,
+}
+
+/// Two operations that every linearization places in this order, because of what a third
+/// one returned (see [`Model::implied_order`]); all three are positions in the history.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ImpliedOrder {
+    pub before: usize,
+    pub after: usize,
+    /// The operation whose output shows it (it may be `before` or `after` itself).
+    pub shown_by: usize,
 }

@@ -32,7 +32,7 @@
 //! ([`MemoryPool`], shared by searches running together, and checked before every memo
 //! insertion, so the estimate never exceeds the limit).
 
-use crate::model::{Model, Operation};
+use crate::model::{ImpliedOrder, Model, Operation};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering as AtomicOrdering};
@@ -201,7 +201,9 @@ pub fn search_within<M: Model>(
 where
     M::State: Send + 'static,
 {
-    let mut in_call_order = Searcher::new(model, operations, Order::CallOrder, limits.memory);
+    let predecessors = predecessors(model, operations);
+    let searcher = |order| Searcher::new(model, operations, &predecessors, order, limits.memory);
+    let mut in_call_order = searcher(Order::CallOrder);
     // Started only if the first turn did not decide: most histories need no second.
     let mut returned_first = None;
     let mut steps = 0;
@@ -221,9 +223,7 @@ where
         let searcher = if all_answered || turn.is_multiple_of(2) {
             &mut in_call_order
         } else {
-            returned_first.get_or_insert_with(|| {
-                Searcher::new(model, operations, Order::ReturnedFirst, limits.memory)
-            })
+            returned_first.get_or_insert_with(|| searcher(Order::ReturnedFirst))
         };
         turn += 1;
         // The turn in pieces, to look at the clock in between: a searcher resumes where it
@@ -278,6 +278,22 @@ where
     }
 }
 
+/// Per operation, the operations the model says must be placed before it
+/// ([`Model::implied_order`]), leaving out those without a return: the memo's pruning of
+/// configurations by their optional operations assumes that no operation waits for one.
+fn predecessors<M: Model>(
+    model: &M,
+    operations: &[Operation<M::Input, M::Output>],
+) -> Vec<Vec<usize>> {
+    let mut predecessors = vec![Vec::new(); operations.len()];
+    for ImpliedOrder { before, after, .. } in model.implied_order(operations) {
+        if operations[before].return_ns.is_some() {
+            predecessors[after].push(before);
+        }
+    }
+    predecessors
+}
+
 /// The order in which a search tries the candidates for the next operation.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Order {
@@ -299,6 +315,8 @@ enum Pass {
 struct Searcher<'a, M: Model> {
     model: &'a M,
     operations: &'a [Operation<M::Input, M::Output>],
+    /// Per operation, those that must be placed before it (see [`predecessors`]).
+    predecessors: &'a [Vec<usize>],
     order: Order,
     timeline: Timeline,
     placed: Placed,
@@ -320,6 +338,7 @@ impl<'a, M: Model> Searcher<'a, M> {
     fn new(
         model: &'a M,
         operations: &'a [Operation<M::Input, M::Output>],
+        predecessors: &'a [Vec<usize>],
         order: Order,
         memory: &'a MemoryPool,
     ) -> Self {
@@ -328,6 +347,7 @@ impl<'a, M: Model> Searcher<'a, M> {
         Searcher {
             model,
             operations,
+            predecessors,
             order,
             cursor: timeline.first(),
             timeline,
@@ -418,10 +438,13 @@ impl<'a, M: Model> Searcher<'a, M> {
         }
     }
 
-    /// Places the operation next if the model accepts it there and that leads to a
-    /// configuration not explored yet ([`Visit::New`]; [`Visit::Seen`] also when the model
-    /// rejects it).
+    /// Places the operation next if every operation it must follow is placed, the model
+    /// accepts it there and that leads to a configuration not explored yet
+    /// ([`Visit::New`]; [`Visit::Seen`] also when it may not go next).
     fn try_place(&mut self, index: usize) -> Visit {
+        if !self.may_go_next(index) {
+            return Visit::Seen;
+        }
         let operation = &self.operations[index];
         let Some(next_state) = self
             .model
@@ -452,6 +475,13 @@ impl<'a, M: Model> Searcher<'a, M> {
             self.furthest_state = self.state.clone();
         }
         Visit::New
+    }
+
+    /// Whether every operation that must precede this one is placed.
+    fn may_go_next(&self, index: usize) -> bool {
+        self.predecessors[index]
+            .iter()
+            .all(|&before| self.placed.contains(before))
     }
 
     /// Takes back the last operation placed, if any.
@@ -489,10 +519,19 @@ impl<'a, M: Model> Searcher<'a, M> {
             .collect();
         stuck.sort_by_key(|operation| (operation.call_ns, operation.id));
         debug_assert!(
-            stuck.iter().all(|operation| self
-                .model
-                .step(&self.furthest_state, &operation.input, &operation.output)
-                .is_none()),
+            stuck.iter().all(|operation| {
+                let must_wait = self.predecessors[operations
+                    .iter()
+                    .position(|candidate| std::ptr::eq(candidate, *operation))
+                    .expect("a stuck operation is one of the operations")]
+                .iter()
+                .any(|&before| !in_prefix.contains(before));
+                must_wait
+                    || self
+                        .model
+                        .step(&self.furthest_state, &operation.input, &operation.output)
+                        .is_none()
+            }),
             "a returned operation due after the furthest prefix would have led further"
         );
         SearchOutcome::NotLinearizable {
@@ -560,6 +599,14 @@ impl Placed {
             self.returned_placed += 1;
         } else {
             self.optional.insert(self.slot[index]);
+        }
+    }
+
+    fn contains(&self, index: usize) -> bool {
+        if self.is_returned[index] {
+            self.returned.contains(self.slot[index])
+        } else {
+            self.optional.contains(self.slot[index])
         }
     }
 
@@ -1141,7 +1188,10 @@ mod tests {
                 .into_iter()
                 .map(|order| {
                     let pool = MemoryPool::new(u64::MAX);
-                    let decided = Searcher::new(&Register, &operations, order, &pool).run(u64::MAX).0;
+                    let predecessors = predecessors(&Register, &operations);
+                    let decided = Searcher::new(&Register, &operations, &predecessors, order, &pool)
+                        .run(u64::MAX)
+                        .0;
                     match decided {
                         Some(SearchOutcome::Linearizable { order }) => {
                             assert!(is_witness(&operations, &order), "{order:?}");

@@ -7,6 +7,8 @@
 //! against a plain key (value, mod_revision, latest revision). The checker must agree with
 //! it on every history: no false violations, no missed ones.
 
+mod brute_force;
+
 use check::{check_linearizable, Budget, CheckResult};
 use history::{CasCompare, History, KvInput, KvOutput, Op, Outcome};
 use proptest::prelude::*;
@@ -118,38 +120,6 @@ impl Key {
     }
 }
 
-/// Whether some order of the not-yet-placed operations works from `key`.
-fn oracle(ops: &[Op], placed: &mut Vec<bool>, key: &Key) -> bool {
-    let answered_left = (0..ops.len()).any(|i| !placed[i] && ops[i].return_ns.is_some());
-    if !answered_left {
-        return true; // the unanswered calls left over never took effect
-    }
-    for next in 0..ops.len() {
-        if placed[next] {
-            continue;
-        }
-        // It cannot go before an unplaced operation that returned before it was called.
-        let too_early = (0..ops.len()).any(|other| {
-            !placed[other]
-                && ops[other]
-                    .return_ns
-                    .is_some_and(|ret| ret < ops[next].call_ns)
-        });
-        if too_early {
-            continue;
-        }
-        for after in key.after(&ops[next]) {
-            placed[next] = true;
-            let works = oracle(ops, placed, &after);
-            placed[next] = false;
-            if works {
-                return true;
-            }
-        }
-    }
-    false
-}
-
 fn oracle_says_linearizable(history: &History) -> bool {
     let ops: Vec<Op> = history
         .ops
@@ -162,7 +132,8 @@ fn oracle_says_linearizable(history: &History) -> bool {
         })
         .cloned()
         .collect();
-    oracle(&ops, &mut vec![false; ops.len()], &Key::default())
+    let times: Vec<(u64, Option<u64>)> = ops.iter().map(|op| (op.call_ns, op.return_ns)).collect();
+    brute_force::some_order_works(&times, Key::default(), |index, key| key.after(&ops[index]))
 }
 
 fn value() -> impl Strategy<Value = String> {

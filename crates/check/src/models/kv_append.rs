@@ -3,7 +3,8 @@
 //! ([`partition_by_key`]); the model also accepts a whole history as one object, which is
 //! what checking it without partitioning means.
 
-use crate::model::{Model, Operation};
+use crate::model::{ImpliedOrder, Model, Operation};
+use crate::models::append_order;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -132,6 +133,11 @@ impl Model for KvAppendModel {
             .map(|(key, value)| key.len() + value.len() + 2 * ARC_HEADER_BYTES)
             .sum();
         list + strings
+    }
+
+    /// What the values of gets show about the order of writes: see [`append_order`].
+    fn implied_order(&self, operations: &[KvAppendOperation]) -> Vec<ImpliedOrder> {
+        append_order::implied_order(operations)
     }
 
     fn describe_operation(&self, input: &KvAppendInput, output: &KvAppendOutput) -> String {
