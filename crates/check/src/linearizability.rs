@@ -26,7 +26,8 @@ pub fn check_linearizable(history: &History, budget: &Budget) -> CheckReport {
         cancelled: &AtomicBool::new(false),
     };
     let mut explored = Explored::default();
-    let undecided = match search_keys(&keys, &limits, &mut explored) {
+    let mut linearization = BTreeMap::new();
+    let undecided = match search_keys(&keys, &limits, &mut explored, &mut linearization) {
         Ok(undecided) => undecided,
         Err(violation) => return *violation,
     };
@@ -41,7 +42,10 @@ pub fn check_linearizable(history: &History, budget: &Budget) -> CheckReport {
         if unanswered > 0 {
             summary.push_str(&format!(", {unanswered} without answer"));
         }
-        CheckResult::Ok { summary }
+        CheckResult::Ok {
+            summary,
+            linearization,
+        }
     } else {
         explored.memo_peak_bytes = limits.memory.peak_bytes();
         CheckResult::Undecided {
@@ -57,25 +61,31 @@ pub fn check_linearizable(history: &History, budget: &Budget) -> CheckReport {
     linearizability_report(result)
 }
 
-/// Searches every key's operations, adding what was explored to `explored`; the keys the
-/// budget did not suffice for, or the report of the first key found not linearizable.
+/// Searches every key's operations, adding what was explored to `explored` and the order
+/// found for each linearizable key to `linearization`; the keys the budget did not suffice
+/// for, or the report of the first key found not linearizable.
 fn search_keys<'k>(
     keys: &'k BTreeMap<String, KeyHistory>,
     limits: &Limits<'_>,
     explored: &mut Explored,
+    linearization: &mut BTreeMap<String, Vec<u64>>,
 ) -> Result<Vec<&'k str>, Box<CheckReport>> {
     let mut steps_left = limits.max_steps;
     let mut out_of_share = Vec::new();
     for (position, (key, operations)) in keys.iter().enumerate() {
         let share = steps_left / (keys.len() - position) as u64;
-        if search_key(key, operations, share, limits, &mut steps_left, explored)?.is_some() {
-            out_of_share.push((key, operations));
+        let searched = search_key(key, operations, share, limits, &mut steps_left, explored)?;
+        match searched {
+            Searched::Linearizable(order) => {
+                linearization.insert(key.clone(), order);
+            }
+            Searched::OutOf(_) => out_of_share.push((key, operations)),
         }
     }
     let mut undecided = Vec::new();
     for (key, operations) in out_of_share {
         let max_steps = steps_left;
-        if let Some(limit) = search_key(
+        match search_key(
             key,
             operations,
             max_steps,
@@ -83,16 +93,29 @@ fn search_keys<'k>(
             &mut steps_left,
             explored,
         )? {
-            explored.limits.insert(limit);
-            undecided.push(key.as_str());
+            Searched::Linearizable(order) => {
+                linearization.insert(key.clone(), order);
+            }
+            Searched::OutOf(limit) => {
+                explored.limits.insert(limit);
+                undecided.push(key.as_str());
+            }
         }
     }
     Ok(undecided)
 }
 
+/// How the search of a key that is not found not linearizable ended.
+enum Searched {
+    /// With this order of its operations' ids.
+    Linearizable(Vec<u64>),
+    /// Undecided: this limit ran out.
+    OutOf(Limit),
+}
+
 /// Searches one key's operations with at most `max_steps` steps, taking them from
-/// `steps_left`, and adding what it explored to `explored`: `None` if it is linearizable,
-/// the limit that ran out if undecided, or the violation report.
+/// `steps_left`, and adding what it explored to `explored`: the order found, the limit
+/// that ran out if undecided, or the violation report.
 fn search_key(
     key: &str,
     operations: &KeyHistory,
@@ -100,7 +123,7 @@ fn search_key(
     limits: &Limits<'_>,
     steps_left: &mut u64,
     explored: &mut Explored,
-) -> Result<Option<Limit>, Box<CheckReport>> {
+) -> Result<Searched, Box<CheckReport>> {
     let search = search_within(
         &KvModel,
         operations,
@@ -113,7 +136,7 @@ fn search_key(
     explored.steps += search.steps;
     explored.memo_entries += search.memo_entries;
     match search.outcome {
-        SearchOutcome::Linearizable { .. } => Ok(None),
+        SearchOutcome::Linearizable { order } => Ok(Searched::Linearizable(order)),
         SearchOutcome::NotLinearizable {
             prefix,
             stuck,
@@ -127,7 +150,7 @@ fn search_key(
             &stuck,
             &state,
         ))),
-        SearchOutcome::OutOfBudget { limit } => Ok(Some(limit)),
+        SearchOutcome::OutOfBudget { limit } => Ok(Searched::OutOf(limit)),
         SearchOutcome::Cancelled => unreachable!("nothing cancels the search of a key"),
     }
 }

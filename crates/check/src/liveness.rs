@@ -8,9 +8,7 @@ use history::{History, SimTimeNs};
 /// probe write succeeded no later than the deadline.
 pub fn check_liveness(history: &History) -> CheckReport {
     let result = match &history.liveness {
-        None => CheckResult::Ok {
-            summary: "no liveness phase".to_string(),
-        },
+        None => CheckResult::ok("no liveness phase"),
         Some(probe) => {
             let since_healing =
                 |at_ns: SimTimeNs| duration(at_ns.saturating_sub(probe.healed_at_ns));
@@ -20,12 +18,12 @@ pub fn check_liveness(history: &History) -> CheckReport {
                 probe.healed_at_ns, probe.deadline_ns
             );
             match probe.first_write_ns {
-                Some(first_write_ns) if first_write_ns <= probe.deadline_ns => CheckResult::Ok {
-                    summary: format!(
+                Some(first_write_ns) if first_write_ns <= probe.deadline_ns => {
+                    CheckResult::ok(format!(
                         "first write {} after healing, bound {bound}",
                         since_healing(first_write_ns)
-                    ),
-                },
+                    ))
+                }
                 Some(first_write_ns) => CheckResult::Violation {
                     summary: format!(
                         "after healing: the first write took {}, {} past the bound of {bound}",

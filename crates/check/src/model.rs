@@ -71,6 +71,9 @@ pub trait Model {
 pub struct Operation<I, O> {
     /// The id the operation has in the recorded history; evidence names operations by it.
     pub id: u64,
+    /// Who made the call (a client; a process in Jepsen's histories): evidence and
+    /// timelines show it, the search does not look at it.
+    pub client: u64,
     /// When the client issued the call: the operation took effect no earlier.
     pub call_ns: u64,
     /// When the answer arrived: the operation took effect no later, and must be part of

@@ -144,6 +144,13 @@ where
                 count(operations, "op"),
                 count(partitions.len(), "partition")
             ),
+            linearization: outcomes
+                .into_iter()
+                .filter_map(|(name, search)| match search.outcome {
+                    SearchOutcome::Linearizable { order } => Some((name.clone(), order)),
+                    _ => None,
+                })
+                .collect(),
         }
     } else {
         let explored = Explored {
@@ -223,7 +230,8 @@ mod tests {
         assert_eq!(
             check_kv_append_history(&key_a, &Budget::default()).result,
             CheckResult::Ok {
-                summary: "2 ops, 1 partition".to_string()
+                summary: "2 ops, 1 partition".to_string(),
+                linearization: BTreeMap::from([("a".to_string(), vec![0, 1])]),
             }
         );
     }

@@ -2,6 +2,7 @@
 //! history, shown on the terminal, and turned into the process exit code.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Every check's report on one history.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,7 +46,7 @@ impl Verdict {
         self.checks
             .iter()
             .map(|report| match &report.result {
-                CheckResult::Ok { summary } => format!("{}: ok ({summary})", report.check),
+                CheckResult::Ok { summary, .. } => format!("{}: ok ({summary})", report.check),
                 CheckResult::Violation { summary, .. } => {
                     format!("{}: VIOLATION {summary}", report.check)
                 }
@@ -80,11 +81,28 @@ pub enum CheckKind {
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum CheckResult {
     /// The property holds; `summary` says what was checked.
-    Ok { summary: String },
+    Ok {
+        summary: String,
+        /// For the linearizability check, the order found: per partition (a key), the ids
+        /// of its operations in an order that respects real time and the model. A call
+        /// without an answer that is not listed took no effect. Empty for other checks.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        linearization: BTreeMap<String, Vec<u64>>,
+    },
     /// The property does not hold: `summary` in one line, `evidence` in detail.
     Violation { summary: String, evidence: Evidence },
     /// The check ran out of budget before it could decide.
     Undecided { why: String },
+}
+
+impl CheckResult {
+    /// The property holds, with nothing to show but `summary`.
+    pub fn ok(summary: impl Into<String>) -> Self {
+        CheckResult::Ok {
+            summary: summary.into(),
+            linearization: BTreeMap::new(),
+        }
+    }
 }
 
 /// What a violation consists of, per kind of check.
@@ -151,6 +169,7 @@ mod tests {
     fn ok() -> CheckResult {
         CheckResult::Ok {
             summary: "fine".into(),
+            linearization: BTreeMap::new(),
         }
     }
 

@@ -1013,6 +1013,7 @@ mod tests {
         // A write's output says nothing; a read's is given by `read`.
         Operation {
             id,
+            client: id,
             call_ns,
             return_ns,
             input,
@@ -1023,6 +1024,7 @@ mod tests {
     fn read(id: u64, call_ns: u64, return_ns: u64, seen: u8) -> Operation<Call, Option<u8>> {
         Operation {
             id,
+            client: id,
             call_ns,
             return_ns: Some(return_ns),
             input: Call::Read,
@@ -1181,7 +1183,7 @@ mod tests {
                         Call::Read => (Some(call_ns + duration_ns.unwrap_or(0)), Some(seen)),
                         Call::Write(_) => (duration_ns.map(|duration_ns| call_ns + duration_ns), None),
                     };
-                    Operation { id: id as u64, call_ns, return_ns, input, output }
+                    Operation { id: id as u64, client: 0, call_ns, return_ns, input, output }
                 })
                 .collect();
             let verdicts: Vec<Option<bool>> = [Order::CallOrder, Order::ReturnedFirst]

@@ -24,6 +24,7 @@ const WRITES: u64 = 30;
 fn hard_history() -> Vec<RegisterOperation> {
     let writes = (0..WRITES).map(|value| RegisterOperation {
         id: value,
+        client: value,
         call_ns: 0,
         return_ns: Some(100),
         input: RegisterInput::Write(value as i64),
@@ -33,6 +34,7 @@ fn hard_history() -> Vec<RegisterOperation> {
         let call_ns = 200 + 10 * nth as u64;
         RegisterOperation {
             id: WRITES + nth as u64,
+            client: 0,
             call_ns,
             return_ns: Some(call_ns + 5),
             input: RegisterInput::Read,

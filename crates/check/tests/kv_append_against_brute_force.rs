@@ -136,6 +136,7 @@ fn history(drawn: &[Drawn], suffixes: Suffixes) -> Vec<KvAppendOperation> {
         };
         operations[index] = Some(Operation {
             id: index as u64,
+            client: index as u64,
             call_ns: op.effect_ns.saturating_sub(op.before_ns),
             return_ns: op.answered.then_some(op.effect_ns + op.after_ns),
             input: KvAppendInput {

@@ -7,6 +7,7 @@ use check::{
     check_linearizable, Budget, CheckKind, CheckResult, Evidence, LinearizabilityViolation,
 };
 use history::{CasCompare, History, KvInput, KvOutput, Op, Outcome};
+use std::collections::BTreeMap;
 
 fn history(ops: Vec<Op>) -> History {
     let mut history = History::new("hand-written", 0);
@@ -199,11 +200,18 @@ fn a_sequential_history_is_linearizable() {
     ]);
     assert_linearizable(&history);
     let report = check_linearizable(&history, &Budget::default());
+    let CheckResult::Ok {
+        summary,
+        linearization,
+    } = report.result
+    else {
+        panic!("expected ok, got {report:?}");
+    };
+    assert_eq!(summary, "7 ops, 1 key");
+    // Sequential, so the only order is the history's.
     assert_eq!(
-        report.result,
-        CheckResult::Ok {
-            summary: "7 ops, 1 key".into()
-        }
+        linearization,
+        BTreeMap::from([("k".to_string(), (0..7).collect::<Vec<u64>>())])
     );
 }
 

@@ -2,7 +2,7 @@
 //! logs and EDN key-value histories, detected per file.
 
 use crate::outcome::{say, worse, EXIT_BAD_INPUT};
-use check::{Budget, HistoryFormat, Verdict};
+use check::{Budget, CheckResult, HistoryFormat, Verdict};
 use clap::ValueEnum;
 use history::History;
 use std::path::{Path, PathBuf};
@@ -95,6 +95,9 @@ pub fn check(paths: &[PathBuf], options: &CheckOptions) -> u8 {
                         "  {}",
                         result.verdict.summary().trim_end().replace('\n', "\n  ")
                     );
+                    if let Some(order) = order_found(&result.verdict) {
+                        say!("  {order}");
+                    }
                 }
                 verdicts.push(result);
             }
@@ -130,6 +133,45 @@ pub fn check(paths: &[PathBuf], options: &CheckOptions) -> u8 {
     } else {
         exit_code
     }
+}
+
+/// The linearization the check found, in one line: the start of each partition's order
+/// (all of it is in `--json`), e.g. `order found: "x": 0 2 1 3; "y": 4 5`.
+fn order_found(verdict: &Verdict) -> Option<String> {
+    const IDS_SHOWN: usize = 12;
+    const PARTITIONS_SHOWN: usize = 4;
+    let linearization = verdict
+        .checks
+        .iter()
+        .find_map(|report| match &report.result {
+            CheckResult::Ok { linearization, .. } if !linearization.is_empty() => {
+                Some(linearization)
+            }
+            _ => None,
+        })?;
+    let mut parts: Vec<String> = linearization
+        .iter()
+        .take(PARTITIONS_SHOWN)
+        .map(|(partition, order)| {
+            let shown: Vec<String> = order.iter().take(IDS_SHOWN).map(u64::to_string).collect();
+            let more = if order.len() > IDS_SHOWN {
+                format!(" … ({} ops)", order.len())
+            } else {
+                String::new()
+            };
+            format!("{partition:?}: {}{more}", shown.join(" "))
+        })
+        .collect();
+    if linearization.len() > PARTITIONS_SHOWN {
+        parts.push(format!(
+            "{} more partitions",
+            linearization.len() - PARTITIONS_SHOWN
+        ));
+    }
+    Some(format!(
+        "order found (op ids; all of it with --json): {}",
+        parts.join("; ")
+    ))
 }
 
 fn json_string(text: &str) -> String {
@@ -196,12 +238,6 @@ fn check_file(file: &Path, options: &CheckOptions) -> Result<Option<FileVerdict>
             model.name()
         ));
     }
-    if options.html.is_some() && format != HistoryFormat::LockstepJson {
-        return Err(format!(
-            "{}: --html draws lockstep histories only",
-            file.display()
-        ));
-    }
     let budget = Budget {
         time_limit: Some(options.timeout),
         ..Budget::default()
@@ -219,44 +255,43 @@ fn check_file(file: &Path, options: &CheckOptions) -> Result<Option<FileVerdict>
                 )
             })?;
             let verdict = check::check_history(&history, &budget);
-            if let Some(html) = &options.html {
-                std::fs::write(html, report::timeline::render(&history, &verdict))
-                    .map_err(|error| format!("{}: cannot write: {error}", html.display()))?;
-                if !options.json {
-                    say!("timeline: {}", html.display());
-                }
-            }
+            write_timeline(options, || report::timeline::render(&history, &verdict))?;
             (history.ops.len(), verdict)
         }
         HistoryFormat::JepsenLog => {
             let operations = check::parse_jepsen_register_log(&text).map_err(at)?;
-            let report = check::check_register_history(&operations, &budget);
-            (
-                operations.len(),
-                Verdict {
-                    checks: vec![report],
-                },
-            )
+            let verdict = Verdict {
+                checks: vec![check::check_register_history(&operations, &budget)],
+            };
+            write_timeline(options, || {
+                report::timeline::render_imported(
+                    &file.display().to_string(),
+                    &check::RegisterModel,
+                    &operations,
+                    |_| "register".to_string(),
+                    &verdict,
+                )
+            })?;
+            (operations.len(), verdict)
         }
         HistoryFormat::EdnKv => {
             let operations = check::parse_edn_kv_history(&text).map_err(at)?;
-            let count = operations.len();
-            let report =
-                check::check_kv_append_history(&check::partition_by_key(operations), &budget);
-            (
-                count,
-                Verdict {
-                    checks: vec![report],
-                },
-            )
+            let partitions = check::partition_by_key(operations.clone());
+            let verdict = Verdict {
+                checks: vec![check::check_kv_append_history(&partitions, &budget)],
+            };
+            write_timeline(options, || {
+                report::timeline::render_imported(
+                    &file.display().to_string(),
+                    &check::KvAppendModel,
+                    &operations,
+                    |input| input.key.clone(),
+                    &verdict,
+                )
+            })?;
+            (operations.len(), verdict)
         }
     };
-    if options.html.is_some() && format != HistoryFormat::LockstepJson {
-        return Err(format!(
-            "{}: --html draws lockstep histories only",
-            file.display()
-        ));
-    }
     Ok(Some(FileVerdict {
         file: file.to_path_buf(),
         model,
@@ -264,6 +299,19 @@ fn check_file(file: &Path, options: &CheckOptions) -> Result<Option<FileVerdict>
         verdict,
         check_ms: started.elapsed().as_secs_f64() * 1e3,
     }))
+}
+
+/// Writes the timeline `render` draws where `--html` says, if it was given.
+fn write_timeline(options: &CheckOptions, render: impl FnOnce() -> String) -> Result<(), String> {
+    let Some(html) = &options.html else {
+        return Ok(());
+    };
+    std::fs::write(html, render())
+        .map_err(|error| format!("{}: cannot write: {error}", html.display()))?;
+    if !options.json {
+        say!("timeline: {}", html.display());
+    }
+    Ok(())
 }
 
 /// Parses a duration such as `10s`, `500ms` or `2m`.

@@ -317,6 +317,42 @@ fn check_reads_jepsen_and_edn_histories_and_gives_their_verdicts() {
 }
 
 #[test]
+fn the_timeline_of_a_failing_corpus_file_marks_the_ops_that_cannot_be_placed() {
+    let directory = scratch("corpus-timeline");
+    let timeline = directory.join("etcd_001.html");
+    let output = lockstep(&[
+        "check",
+        &porcupine("jepsen/etcd_001.log"),
+        "--html",
+        timeline.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let html = std::fs::read_to_string(&timeline).unwrap();
+    // The search cannot place op 37 (a read of 4): its bar is outlined and linked.
+    assert!(stdout(&output).contains("op 37 (read -> 4)"));
+    assert!(html.contains(r#"id="op37" class="op ok stuck""#), "{html}");
+    assert!(html.contains(r##"href="#op37""##));
+    assert!(html.contains("process 7") && html.contains("line 73"));
+    assert!(!html.contains("http://") && !html.contains("https://"));
+
+    let linearizable = directory.join("etcd_002.html");
+    let output = lockstep(&[
+        "check",
+        &porcupine("jepsen/etcd_002.log"),
+        "--html",
+        linearizable.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert!(stdout(&output)
+        .contains("order found (op ids; all of it with --json): \"register\": 0 1 3 2"));
+    let html = std::fs::read_to_string(&linearizable).unwrap();
+    assert!(
+        html.contains("the order found for register (67 ops)"),
+        "{html}"
+    );
+}
+
+#[test]
 fn check_walks_a_folder_and_reports_json() {
     let output = lockstep(&["check", "--json", &porcupine("kv")]);
     assert_eq!(

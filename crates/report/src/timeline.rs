@@ -6,9 +6,12 @@
 //! down and when it became leader; a network row shows the partitions. Operations the
 //! linearizability check could not place are outlined in red and listed with the evidence.
 //! Every string taken from the history is escaped.
+//!
+//! Histories imported from other tools ([`render_imported`]) are drawn the same way, a row
+//! per process, with the file's line numbers for time.
 
 use crate::{describe_fault, seconds};
-use check::{CheckResult, Evidence, Verdict};
+use check::{CheckResult, Evidence, Model, Operation, Verdict};
 use history::{Fault, History, KvInput, KvOutput, Op, Outcome};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
@@ -164,6 +167,53 @@ fn blamed(verdict: &Verdict) -> (BTreeSet<u64>, Vec<String>) {
     (ids, lines)
 }
 
+/// What the time axis counts.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Clock {
+    /// Simulated nanoseconds, shown in seconds.
+    Nanoseconds,
+    /// Line numbers of the history file (imported histories record no times).
+    Lines,
+}
+
+impl Clock {
+    fn label(self, at: u64) -> String {
+        match self {
+            Clock::Nanoseconds => seconds(at),
+            Clock::Lines => format!("line {at}"),
+        }
+    }
+}
+
+/// An operation as a bar on its client's row.
+struct Bar {
+    id: u64,
+    row: String,
+    call: u64,
+    /// Where the bar ends: the return, or for an unknown outcome where the client moved on.
+    drawn_to: u64,
+    returned: Option<u64>,
+    /// `ok`, `failed` or `unknown`.
+    class: &'static str,
+    key: String,
+    /// What the bar says on it.
+    label: String,
+    description: String,
+}
+
+/// A timeline, whatever the history came from.
+struct Chart {
+    /// The page's title and heading.
+    title: String,
+    clock: Clock,
+    end: u64,
+    /// Row names, top to bottom.
+    rows: Vec<String>,
+    /// Per row, the HTML of what it shows besides operations (faults, leadership).
+    marks: BTreeMap<String, String>,
+    bars: Vec<Bar>,
+}
+
 /// Renders the timeline of `history` judged by `verdict` as one HTML document.
 pub fn render(history: &History, verdict: &Verdict) -> String {
     let end_ns = history
@@ -181,22 +231,21 @@ pub fn render(history: &History, verdict: &Verdict) -> String {
         .unwrap_or(0)
         .max(1);
     let x = |ns: u64| ns as f64 * 100.0 / end_ns as f64;
-    let (blamed_ids, evidence) = blamed(verdict);
 
-    let mut rows: BTreeMap<String, String> = BTreeMap::new();
-    let mut row_order: Vec<String> = vec!["network".to_string()];
+    let mut marks: BTreeMap<String, String> = BTreeMap::new();
+    let mut rows: Vec<String> = vec!["network".to_string()];
     let mut nodes: BTreeSet<u64> = history.leaders.iter().map(|change| change.node).collect();
     for event in &history.faults {
         if let Fault::Crash { node } | Fault::Restart { node } = event.fault {
             nodes.insert(node);
         }
     }
-    row_order.extend(nodes.iter().map(|node| format!("node {node}")));
+    rows.extend(nodes.iter().map(|node| format!("node {node}")));
     let clients: BTreeSet<u64> = history.ops.iter().map(|op| op.client).collect();
-    row_order.extend(clients.iter().map(|client| format!("client {client}")));
+    rows.extend(clients.iter().map(|client| format!("client {client}")));
 
     for band in fault_bands(history, end_ns) {
-        let cell = rows.entry(band.row).or_default();
+        let cell = marks.entry(band.row).or_default();
         write!(
             cell,
             r#"<div class="band" style="left:{:.4}%;width:{:.4}%" title="{} from {} to {}">{}</div>"#,
@@ -210,7 +259,7 @@ pub fn render(history: &History, verdict: &Verdict) -> String {
         .unwrap();
     }
     for change in &history.leaders {
-        let cell = rows.entry(format!("node {}", change.node)).or_default();
+        let cell = marks.entry(format!("node {}", change.node)).or_default();
         write!(
             cell,
             r#"<div class="leader" style="left:{:.4}%" title="node {} leads term {} from {}">L{}</div>"#,
@@ -222,88 +271,192 @@ pub fn render(history: &History, verdict: &Verdict) -> String {
         )
         .unwrap();
     }
-    // An unknown outcome may take effect at any later time, but a bar to the end of the
-    // run would hide the client's later operations: it ends where the client moved on.
-    let mut next_call_ns: BTreeMap<u64, u64> = BTreeMap::new();
-    let mut moved_on_ns = vec![end_ns; history.ops.len()];
-    for (index, op) in history.ops.iter().enumerate().rev() {
-        if let Some(&next) = next_call_ns.get(&op.client) {
-            moved_on_ns[index] = next;
-        }
-        next_call_ns.insert(op.client, op.call_ns);
-    }
-    for (op, moved_on_ns) in history.ops.iter().zip(moved_on_ns) {
-        let (class, to_ns) = match op.outcome {
-            Outcome::Ok(_) | Outcome::Failed { .. } => {
-                let class = if matches!(op.outcome, Outcome::Ok(_)) {
-                    "ok"
-                } else {
-                    "failed"
-                };
-                (class, op.return_ns.unwrap_or(end_ns))
+    let timings: Vec<(u64, u64, Option<u64>)> = history
+        .ops
+        .iter()
+        .map(|op| (op.client, op.call_ns, op.return_ns))
+        .collect();
+    let bars = history
+        .ops
+        .iter()
+        .zip(moved_on(&timings, end_ns))
+        .map(|(op, moved_on_ns)| {
+            let class = match op.outcome {
+                Outcome::Ok(_) => "ok",
+                Outcome::Failed { .. } => "failed",
+                Outcome::Unknown { .. } => "unknown",
+            };
+            Bar {
+                id: op.id,
+                row: format!("client {}", op.client),
+                call: op.call_ns,
+                drawn_to: match op.outcome {
+                    Outcome::Unknown { .. } => moved_on_ns,
+                    _ => op.return_ns.unwrap_or(end_ns),
+                },
+                returned: op.return_ns,
+                class,
+                key: op.key().to_string(),
+                label: op.key().to_string(),
+                description: describe_op(op),
             }
-            Outcome::Unknown { .. } => ("unknown", moved_on_ns),
-        };
-        let blame = if blamed_ids.contains(&op.id) {
+        })
+        .collect();
+    let chart = Chart {
+        title: format!("{} — seed {}", history.scenario, history.seed),
+        clock: Clock::Nanoseconds,
+        end: end_ns,
+        rows,
+        marks,
+        bars,
+    };
+    render_chart(&chart, verdict)
+}
+
+/// Renders the timeline of a history imported from another tool (a Jepsen log, EDN
+/// lines), judged by `verdict`, as one HTML document: a row per process, times in lines
+/// of the file. `key_of` names the object an operation is on (for the key filter).
+/// Calls that definitely failed are not drawn: importing leaves them out, as they never
+/// took effect.
+pub fn render_imported<M: Model>(
+    title: &str,
+    model: &M,
+    operations: &[Operation<M::Input, M::Output>],
+    key_of: impl Fn(&M::Input) -> String,
+    verdict: &Verdict,
+) -> String {
+    let end = operations
+        .iter()
+        .map(|operation| operation.return_ns.unwrap_or(operation.call_ns))
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let processes: BTreeSet<u64> = operations
+        .iter()
+        .map(|operation| operation.client)
+        .collect();
+    let timings: Vec<(u64, u64, Option<u64>)> = operations
+        .iter()
+        .map(|operation| (operation.client, operation.call_ns, operation.return_ns))
+        .collect();
+    let bars = operations
+        .iter()
+        .zip(moved_on(&timings, end))
+        .map(|(operation, moved_on)| Bar {
+            id: operation.id,
+            row: format!("process {}", operation.client),
+            call: operation.call_ns,
+            drawn_to: operation.return_ns.unwrap_or(moved_on),
+            returned: operation.return_ns,
+            class: if operation.return_ns.is_some() {
+                "ok"
+            } else {
+                "unknown"
+            },
+            key: key_of(&operation.input),
+            // Third-party histories have few keys: what the operation did says more.
+            label: model.describe_operation(&operation.input, &operation.output),
+            description: model.describe_operation(&operation.input, &operation.output),
+        })
+        .collect();
+    let chart = Chart {
+        title: title.to_string(),
+        clock: Clock::Lines,
+        end,
+        rows: processes
+            .iter()
+            .map(|process| format!("process {process}"))
+            .collect(),
+        marks: BTreeMap::new(),
+        bars,
+    };
+    render_chart(&chart, verdict)
+}
+
+/// Per operation (given as client, call, return), where its client moved on: its next
+/// call, or `end`. An unknown outcome may take effect at any later time, but a bar to the
+/// end would hide the client's later operations, so it is drawn up to there.
+fn moved_on(timings: &[(u64, u64, Option<u64>)], end: u64) -> Vec<u64> {
+    let mut next_call: BTreeMap<u64, u64> = BTreeMap::new();
+    let mut moved_on = vec![end; timings.len()];
+    for (index, &(client, call, _)) in timings.iter().enumerate().rev() {
+        if let Some(&next) = next_call.get(&client) {
+            moved_on[index] = next;
+        }
+        next_call.insert(client, call);
+    }
+    moved_on
+}
+
+/// The page for `chart` judged by `verdict`.
+fn render_chart(chart: &Chart, verdict: &Verdict) -> String {
+    let clock = chart.clock;
+    let x = |at: u64| at as f64 * 100.0 / chart.end as f64;
+    let (blamed_ids, evidence) = blamed(verdict);
+    let mut cells = chart.marks.clone();
+    for bar in &chart.bars {
+        let blame = if blamed_ids.contains(&bar.id) {
             " stuck"
         } else {
             ""
         };
-        let description = describe_op(op);
-        let returned = op.return_ns.map_or("never".to_string(), seconds);
-        let cell = rows.entry(format!("client {}", op.client)).or_default();
+        let returned = bar
+            .returned
+            .map_or("never".to_string(), |at| clock.label(at));
+        let cell = cells.entry(bar.row.clone()).or_default();
         write!(
             cell,
-            r##"<div id="op{id}" class="op {class}{blame}" data-key="{key}" style="left:{left:.4}%;width:{width:.4}%" title="#{id} client {client}: {title} (called {called}, returned {returned})">{label}</div>"##,
-            id = op.id,
-            key = escape(op.key()),
-            left = x(op.call_ns),
-            width = (x(to_ns) - x(op.call_ns)).max(0.05),
-            client = op.client,
-            title = escape(&description),
-            called = seconds(op.call_ns),
-            label = escape(op.key()),
+            r##"<div id="op{id}" class="op {class}{blame}" data-key="{key}" style="left:{left:.4}%;width:{width:.4}%" title="#{id} {row}: {title} (called {called}, returned {returned})">{label}</div>"##,
+            id = bar.id,
+            class = bar.class,
+            key = escape(&bar.key),
+            left = x(bar.call),
+            width = (x(bar.drawn_to) - x(bar.call)).max(0.05),
+            row = escape(&bar.row),
+            title = escape(&bar.description),
+            called = clock.label(bar.call),
+            label = escape(&bar.label),
         )
         .unwrap();
     }
 
     let mut body = String::new();
-    for row in &row_order {
+    for row in &chart.rows {
         write!(
             body,
             r#"<div class="row"><div class="name">{}</div><div class="lane">{}</div></div>"#,
             escape(row),
-            rows.get(row).map_or("", String::as_str)
+            cells.get(row).map_or("", String::as_str)
         )
         .unwrap();
         body.push('\n');
     }
     let mut ticks = String::new();
-    let step_ns = tick_step_ns(end_ns);
-    for tick in (0..=end_ns).step_by(step_ns as usize) {
+    let step = tick_step(chart.end);
+    for tick in (0..=chart.end).step_by(step as usize) {
         write!(
             ticks,
             r#"<div class="tick" style="left:{:.4}%">{}</div>"#,
             x(tick),
-            seconds(tick)
+            clock.label(tick)
         )
         .unwrap();
     }
     let mut blamed_list = String::new();
-    for op in history.ops.iter().filter(|op| blamed_ids.contains(&op.id)) {
+    for bar in chart.bars.iter().filter(|bar| blamed_ids.contains(&bar.id)) {
         write!(
             blamed_list,
-            r##"<li><a href="#op{id}" data-op="op{id}">#{id}</a> client {client}, {called}: {description}</li>"##,
-            id = op.id,
-            client = op.client,
-            called = seconds(op.call_ns),
-            description = escape(&describe_op(op))
+            r##"<li><a href="#op{id}" data-op="op{id}">#{id}</a> {row}, {called}: {description}</li>"##,
+            id = bar.id,
+            row = escape(&bar.row),
+            called = clock.label(bar.call),
+            description = escape(&bar.description)
         )
         .unwrap();
     }
     let status = if verdict.is_ok() { "passed" } else { "FAILED" };
     let evidence_html = if evidence.is_empty() {
-        "<p>Every check holds.</p>".to_string()
+        format!("<p>Every check holds.</p>{}", order_found(verdict))
     } else {
         let items: String = evidence
             .iter()
@@ -311,11 +464,15 @@ pub fn render(history: &History, verdict: &Verdict) -> String {
             .collect();
         format!("{items}<p>Operations that cannot be placed next (outlined in red):</p><ul>{blamed_list}</ul>")
     };
+    let time_note = match clock {
+        Clock::Nanoseconds => "",
+        Clock::Lines => " Times are line numbers of the history file.",
+    };
 
     format!(
         r#"<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<title>{scenario} seed {seed} — lockstep timeline</title>
+<title>{title} — lockstep timeline</title>
 <style>
 body {{ font: 13px system-ui, sans-serif; margin: 16px; color: #222; }}
 h1 {{ font-size: 18px; margin: 0 0 8px; }}
@@ -338,12 +495,12 @@ h1 {{ font-size: 18px; margin: 0 0 8px; }}
 .controls {{ margin: 8px 0; }}
 </style></head>
 <body>
-<h1>{scenario} — seed {seed} — {status}</h1>
+<h1>{title} — {status}</h1>
 <div class="verdict"><pre>{summary}</pre></div>
 <div class="controls">
 <label>zoom <input id="zoom" type="range" min="1" max="50" value="1"></label>
 <label>show key <select id="key"><option value="">all</option>{key_options}</select></label>
-Hover a bar for the operation; green ok, grey failed, striped unknown (drawn until the client moved on; it may take effect any time after its call).
+Hover a bar for the operation; green ok, grey failed, striped unknown (drawn until the client moved on; it may take effect any time after its call).{time_note}
 </div>
 <div id="chart"><div class="axis">{ticks}</div>
 {body}</div>
@@ -361,13 +518,12 @@ for (const link of document.querySelectorAll('a[data-op]')) link.addEventListene
 </script>
 </body></html>
 "#,
-        scenario = escape(&history.scenario),
-        seed = history.seed,
+        title = escape(&chart.title),
         summary = escape(verdict.summary().trim_end()),
-        key_options = history
-            .ops
+        key_options = chart
+            .bars
             .iter()
-            .map(|op| op.key())
+            .map(|bar| bar.key.as_str())
             .collect::<BTreeSet<_>>()
             .into_iter()
             .map(|key| format!(r#"<option value="{0}">{0}</option>"#, escape(key)))
@@ -375,9 +531,35 @@ for (const link of document.querySelectorAll('a[data-op]')) link.addEventListene
     )
 }
 
-/// A round step for axis ticks: about ten ticks over the run.
-fn tick_step_ns(end_ns: u64) -> u64 {
-    let rough = (end_ns / 10).max(1);
+/// The linearization the verdict found, as lists of links to the operations in order.
+fn order_found(verdict: &Verdict) -> String {
+    let mut html = String::new();
+    for report in &verdict.checks {
+        let CheckResult::Ok { linearization, .. } = &report.result else {
+            continue;
+        };
+        for (partition, order) in linearization {
+            let links: Vec<String> = order
+                .iter()
+                .map(|id| format!(r##"<a href="#op{id}" data-op="op{id}">{id}</a>"##))
+                .collect();
+            write!(
+                html,
+                "<details><summary>{}: the order found for {} ({} ops)</summary><p>{}</p></details>",
+                escape(&report.check),
+                escape(partition),
+                order.len(),
+                links.join(" → ")
+            )
+            .unwrap();
+        }
+    }
+    html
+}
+
+/// A round step for axis ticks: about ten ticks over the chart.
+fn tick_step(end: u64) -> u64 {
+    let rough = (end / 10).max(1);
     let magnitude = 10u64.pow(rough.ilog10());
     [1, 2, 5, 10]
         .iter()
@@ -498,9 +680,37 @@ mod tests {
     }
 
     #[test]
+    fn an_imported_history_is_drawn_a_row_per_process_and_escaped() {
+        let append = |id: u64, process: u64, key: &str| check::KvAppendOperation {
+            id,
+            client: process,
+            call_ns: 2 * id + 1,
+            return_ns: Some(2 * id + 2),
+            input: check::KvAppendInput {
+                key: key.into(),
+                action: check::KvAppendAction::Append("<i>".into()),
+            },
+            output: check::KvAppendOutput::Done,
+        };
+        let operations = [append(0, 3, "<b>"), append(1, 8, "k")];
+        let html = render_imported(
+            "a & b",
+            &check::KvAppendModel,
+            &operations,
+            |input| input.key.clone(),
+            &failing_verdict(1),
+        );
+        assert!(html.contains("process 3") && html.contains("process 8"));
+        assert!(html.contains(r#"id="op1" class="op ok stuck""#));
+        assert!(html.contains("a &amp; b") && html.contains("line 1"));
+        assert!(!html.contains("<b>") && !html.contains("<i>"), "unescaped");
+        assert!(html.contains("&lt;b&gt;"));
+    }
+
+    #[test]
     fn tick_steps_are_round() {
-        assert_eq!(tick_step_ns(16_000_000_000), 2_000_000_000);
-        assert_eq!(tick_step_ns(9_000_000), 1_000_000);
-        assert_eq!(tick_step_ns(1), 1);
+        assert_eq!(tick_step(16_000_000_000), 2_000_000_000);
+        assert_eq!(tick_step(9_000_000), 1_000_000);
+        assert_eq!(tick_step(1), 1);
     }
 }

@@ -86,19 +86,24 @@ pub fn parse_edn_kv_history(text: &str) -> Result<Vec<KvAppendOperation>, Import
         };
         operations.push(Operation {
             id,
+            client: process,
             call_ns: call_line,
             return_ns: return_line,
             input,
             output,
         });
     }
-    operations.extend(open.into_values().map(|(id, call_line, input)| Operation {
-        id,
-        call_ns: call_line,
-        return_ns: None,
-        input,
-        output: KvAppendOutput::Unknown,
-    }));
+    operations.extend(
+        open.into_iter()
+            .map(|(process, (id, call_line, input))| Operation {
+                id,
+                client: process,
+                call_ns: call_line,
+                return_ns: None,
+                input,
+                output: KvAppendOutput::Unknown,
+            }),
+    );
     operations.sort_by_key(|operation| operation.id);
     Ok(operations)
 }

@@ -26,6 +26,7 @@ pub type RegisterOperation = Operation<RegisterInput, RegisterOutput>;
 /// A call that has not been completed yet.
 struct OpenCall {
     id: u64,
+    process: u64,
     call_line: u64,
     input: RegisterInput,
 }
@@ -54,6 +55,7 @@ pub fn parse_jepsen_register_log(text: &str) -> Result<Vec<RegisterOperation>, I
                 event.process,
                 OpenCall {
                     id: invocations,
+                    process: event.process,
                     call_line: time,
                     input,
                 },
@@ -85,6 +87,7 @@ pub fn parse_jepsen_register_log(text: &str) -> Result<Vec<RegisterOperation>, I
         };
         operations.push(Operation {
             id: call.id,
+            client: call.process,
             call_ns: call.call_line,
             return_ns: return_line,
             input: call.input,
@@ -98,6 +101,7 @@ pub fn parse_jepsen_register_log(text: &str) -> Result<Vec<RegisterOperation>, I
     still_open.sort_by_key(|call| call.id);
     operations.extend(still_open.into_iter().map(|call| Operation {
         id: call.id,
+        client: call.process,
         call_ns: call.call_line,
         return_ns: None,
         input: call.input,

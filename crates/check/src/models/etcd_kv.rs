@@ -296,6 +296,7 @@ pub fn key_histories(history: &History) -> BTreeMap<String, KeyHistory> {
             .or_default()
             .push(Operation {
                 id: op.id,
+                client: op.client,
                 call_ns: op.call_ns,
                 return_ns,
                 input: op.input.clone(),

@@ -88,6 +88,7 @@ mod tests {
     ) -> Operation<MutexInput, MutexOutput> {
         Operation {
             id,
+            client: id,
             call_ns,
             return_ns: Some(return_ns),
             input,
