@@ -10,9 +10,9 @@
 //! - `liveness` ([`check_liveness`]): after the faults stopped, a write succeeded in time.
 //!
 //! Histories from other tools are checked the same way: [`import`] reads Jepsen register
-//! logs and Porcupine's EDN key-value lines, [`models`] holds their specifications, and
-//! [`check_register_history`] / [`check_kv_append_history`] check them partition by
-//! partition ([`check_partitions`]).
+//! logs, Porcupine's EDN key-value lines and Jepsen's EDN lock lines, [`models`] holds their
+//! specifications, and [`check_register_history`] / [`check_kv_append_history`] /
+//! [`check_mutex_history`] check them partition by partition ([`check_partitions`]).
 //!
 //! The pieces follow Porcupine and stateright: a sequential specification ([`Model`]), the
 //! search, and the checks that turn search results into a [`Verdict`] with evidence.
@@ -28,6 +28,7 @@ mod verdict;
 pub mod wgl;
 
 pub use import::edn_kv::parse_edn_kv_history;
+pub use import::edn_mutex::parse_edn_mutex_history;
 pub use import::jepsen_log::{parse_jepsen_register_log, RegisterOperation};
 pub use import::{detect_format, HistoryFormat, ImportError};
 pub use linearizability::check_linearizable;

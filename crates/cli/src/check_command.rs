@@ -1,5 +1,5 @@
 //! `lockstep check`: check recorded histories offline — lockstep's own, Jepsen register
-//! logs and EDN key-value histories, detected per file.
+//! logs, EDN key-value histories and EDN lock (mutex) histories, detected per file.
 
 use crate::outcome::{say, worse, EXIT_BAD_INPUT};
 use check::{Budget, CheckResult, HistoryFormat, Verdict};
@@ -17,6 +17,8 @@ pub enum ModelName {
     Register,
     /// Porcupine's key-value store with append, key by key (EDN lines).
     KvAppend,
+    /// A lock: acquire / release, at most one holder (EDN lines with :f :acquire/:release).
+    Mutex,
 }
 
 impl ModelName {
@@ -25,6 +27,7 @@ impl ModelName {
             HistoryFormat::LockstepJson => ModelName::EtcdKv,
             HistoryFormat::JepsenLog => ModelName::Register,
             HistoryFormat::EdnKv => ModelName::KvAppend,
+            HistoryFormat::EdnMutex => ModelName::Mutex,
         }
     }
 
@@ -33,6 +36,7 @@ impl ModelName {
             ModelName::EtcdKv => "etcd-kv",
             ModelName::Register => "register",
             ModelName::KvAppend => "kv-append",
+            ModelName::Mutex => "mutex",
         }
     }
 }
@@ -286,6 +290,22 @@ fn check_file(file: &Path, options: &CheckOptions) -> Result<Option<FileVerdict>
                     &check::KvAppendModel,
                     &operations,
                     |input| input.key.clone(),
+                    &verdict,
+                )
+            })?;
+            (operations.len(), verdict)
+        }
+        HistoryFormat::EdnMutex => {
+            let operations = check::parse_edn_mutex_history(&text).map_err(at)?;
+            let verdict = Verdict {
+                checks: vec![check::check_mutex_history(&operations, &budget)],
+            };
+            write_timeline(options, || {
+                report::timeline::render_imported(
+                    &file.display().to_string(),
+                    &check::MutexModel,
+                    &operations,
+                    |_| "lock".to_string(),
                     &verdict,
                 )
             })?;

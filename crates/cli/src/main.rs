@@ -57,13 +57,15 @@ enum Command {
         #[arg(long, default_value = "reports", value_name = "DIR")]
         reports: PathBuf,
     },
-    /// Check recorded histories offline: lockstep's own, Jepsen register logs, EDN kv.
+    /// Check recorded histories offline: lockstep's own, Jepsen register logs, EDN kv and
+    /// lock histories.
     ///
     /// Each PATH may be a history file, a report directory (its history.json) or a folder
     /// of histories (checked in name order, subfolders included). The format of each file
     /// is detected: lockstep history JSON is checked against etcd's key-value semantics
     /// (plus liveness), Jepsen log lines against a register, EDN lines against Porcupine's
-    /// key-value-with-append store. Exits with the worst verdict, or 2 if a file could not
+    /// key-value-with-append store, or against a lock (mutex) when their :f is :acquire or
+    /// :release. Exits with the worst verdict, or 2 if a file could not
     /// be read (naming its line and what was expected).
     Check {
         /// History files, report directories or folders of histories.

@@ -435,3 +435,59 @@ fn a_reader_that_goes_away_ends_the_output_quietly() {
     assert_eq!(output.status.code(), Some(141), "{}", stderr(&output));
     assert!(!stderr(&output).contains("panicked"), "{}", stderr(&output));
 }
+
+#[test]
+fn check_reads_edn_lock_histories_against_the_mutex_model() {
+    let directory = scratch("mutex");
+    let acquire = |process: u64, kind: &str| {
+        format!("{{:process {process}, :type :{kind}, :f :acquire, :value nil}}\n")
+    };
+    let release = |process: u64, kind: &str| {
+        format!("{{:process {process}, :type :{kind}, :f :release, :value nil}}\n")
+    };
+
+    let ok = directory.join("ok.edn");
+    let text = [
+        acquire(0, "invoke"),
+        acquire(0, "ok"),
+        acquire(1, "invoke"),
+        acquire(1, "fail"),
+        release(0, "invoke"),
+        release(0, "ok"),
+        acquire(1, "invoke"),
+        acquire(1, "ok"),
+    ]
+    .concat();
+    std::fs::write(&ok, text).unwrap();
+    let linearizable = lockstep(&["check", ok.to_str().unwrap()]);
+    let output = stdout(&linearizable);
+    assert_eq!(
+        linearizable.status.code(),
+        Some(0),
+        "{output}{}",
+        stderr(&linearizable)
+    );
+    assert!(output.contains("ok.edn: mutex, 4 operations"), "{output}");
+
+    let double_grant = directory.join("double-grant.edn");
+    let text = [
+        acquire(0, "invoke"),
+        acquire(0, "ok"),
+        acquire(1, "invoke"),
+        acquire(1, "ok"),
+    ]
+    .concat();
+    std::fs::write(&double_grant, text).unwrap();
+    let violation = lockstep(&["check", double_grant.to_str().unwrap()]);
+    let output = stdout(&violation);
+    assert_eq!(violation.status.code(), Some(1), "{output}");
+    assert!(output.contains("VIOLATION"), "{output}");
+
+    let wrong_model = lockstep(&["check", "--model", "register", ok.to_str().unwrap()]);
+    assert_eq!(wrong_model.status.code(), Some(2));
+    assert!(
+        stderr(&wrong_model).contains("holds a mutex history"),
+        "{}",
+        stderr(&wrong_model)
+    );
+}

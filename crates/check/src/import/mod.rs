@@ -1,9 +1,12 @@
 //! Readers for third-party history formats, so that histories recorded by other tools get
-//! the same search as lockstep's own: Jepsen's register logs ([`jepsen_log`]) and the EDN
-//! key-value lines of Porcupine's test data ([`edn_kv`]). Both report the first line they
-//! cannot read as an [`ImportError`] and never panic.
+//! the same search as lockstep's own: Jepsen's register logs ([`jepsen_log`]), the EDN
+//! key-value lines of Porcupine's test data ([`edn_kv`]) and Jepsen's EDN lock lines
+//! ([`edn_mutex`]). Each reports the first line it cannot read as an [`ImportError`] and
+//! never panics.
 
+pub(crate) mod edn;
 pub mod edn_kv;
+pub mod edn_mutex;
 pub mod jepsen_log;
 
 use std::fmt;
@@ -48,22 +51,34 @@ pub enum HistoryFormat {
     JepsenLog,
     /// EDN key-value lines (`{:process 0, :type :invoke, :f :get, ...}`).
     EdnKv,
+    /// EDN lock lines (`{:process 0, :type :invoke, :f :acquire, ...}`).
+    EdnMutex,
 }
 
-/// Says which format `text` is in, from its start, or an error naming line 1.
+/// Says which format `text` is in, from its start, or an error naming line 1. An EDN first
+/// line whose `:f` is `:acquire` or `:release` starts a lock history; any other EDN first
+/// line, even one that cannot be read, a key-value history (whose reader then names it).
 pub fn detect_format(text: &str) -> Result<HistoryFormat, ImportError> {
     let first_line = text.lines().next().unwrap_or("");
     if text.starts_with("{\"format\":\"lockstep-history/") {
         Ok(HistoryFormat::LockstepJson)
     } else if first_line.starts_with("{:") {
-        Ok(HistoryFormat::EdnKv)
+        let f = edn::parse_map(first_line)
+            .ok()
+            .and_then(|mut fields| fields.remove("f"));
+        Ok(match f {
+            Some(edn::Value::Keyword(f)) if f == "acquire" || f == "release" => {
+                HistoryFormat::EdnMutex
+            }
+            _ => HistoryFormat::EdnKv,
+        })
     } else if first_line.contains("jepsen.util - ") {
         Ok(HistoryFormat::JepsenLog)
     } else {
         Err(ImportError::new(
             1,
             "a lockstep history (`{\"format\":\"lockstep-history/`), a Jepsen log line \
-             (`INFO  jepsen.util - ...`) or an EDN kv line (`{:process ...`)",
+             (`INFO  jepsen.util - ...`) or an EDN kv or lock line (`{:process ...`)",
             first_line,
         ))
     }
@@ -87,6 +102,15 @@ mod tests {
             detect_format("{:process 0, :type :invoke, :f :get, :key \"1\", :value nil}\n"),
             Ok(HistoryFormat::EdnKv)
         );
+        assert_eq!(
+            detect_format("{:process 0, :type :invoke, :f :acquire, :value nil}\n"),
+            Ok(HistoryFormat::EdnMutex)
+        );
+        assert_eq!(
+            detect_format("{:process 3, :type :invoke, :f :release}\n"),
+            Ok(HistoryFormat::EdnMutex)
+        );
+        assert_eq!(detect_format("{:process 0, :f"), Ok(HistoryFormat::EdnKv));
         for unknown in ["", "hello\n{:process 0}", "[1, 2]"] {
             assert_eq!(detect_format(unknown).unwrap_err().line, 1);
         }
