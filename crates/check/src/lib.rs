@@ -7,6 +7,8 @@
 //!   independent model of etcd's semantics ([`KvModel`]), with Wing & Gong's search and
 //!   Lowe's memoization ([`wgl`]). Calls that never got an answer may have taken effect at
 //!   any later time, or never.
+//! - `one-leader-per-term` ([`check_election_safety`]): Raft's election safety, from the
+//!   leader changes the replicas recorded.
 //! - `liveness` ([`check_liveness`]): after the faults stopped, a write succeeded in time.
 //!
 //! Histories from other tools are checked the same way: [`import`] reads Jepsen register
@@ -17,6 +19,7 @@
 //! The pieces follow Porcupine and stateright: a sequential specification ([`Model`]), the
 //! search, and the checks that turn search results into a [`Verdict`] with evidence.
 
+mod election_safety;
 mod evidence;
 pub mod import;
 mod linearizability;
@@ -27,6 +30,7 @@ mod partitioned;
 mod verdict;
 pub mod wgl;
 
+pub use election_safety::check_election_safety;
 pub use import::edn_kv::parse_edn_kv_history;
 pub use import::edn_mutex::parse_edn_mutex_history;
 pub use import::jepsen_log::{parse_jepsen_register_log, RegisterOperation};
@@ -49,9 +53,13 @@ pub use verdict::{
     Budget, CheckKind, CheckReport, CheckResult, Evidence, LinearizabilityViolation, Verdict,
 };
 
-/// Runs every check on the history: linearizability, then liveness.
+/// Runs every check on the history: linearizability, election safety, then liveness.
 pub fn check_history(history: &history::History, budget: &Budget) -> Verdict {
     Verdict {
-        checks: vec![check_linearizable(history, budget), check_liveness(history)],
+        checks: vec![
+            check_linearizable(history, budget),
+            check_election_safety(history),
+            check_liveness(history),
+        ],
     }
 }

@@ -231,7 +231,7 @@ mod tests {
             check_kv_append_history(&key_a, &Budget::default()).result,
             CheckResult::Ok {
                 summary: "2 ops, 1 partition".to_string(),
-                linearization: BTreeMap::from([("a".to_string(), vec![0, 1])]),
+                linearization: BTreeMap::from([("a".to_string(), vec![0, 2])]),
             }
         );
     }

@@ -110,7 +110,14 @@ impl CheckResult {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Evidence {
     Linearizability(LinearizabilityViolation),
-    Liveness { detail: String },
+    Liveness {
+        detail: String,
+    },
+    /// Two or more replicas led the same term: `(node, when it became leader, in ns)`.
+    ElectionSafety {
+        term: u64,
+        elected: Vec<(u64, u64)>,
+    },
 }
 
 /// Where the search for a linearization of one key's operations got stuck.

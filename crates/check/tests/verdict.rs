@@ -55,14 +55,14 @@ fn a_correct_run_passes_every_check() {
     assert!(verdict.is_ok());
     assert_eq!(
         verdict.summary(),
-        "linearizable: ok (2 ops, 1 key)\nliveness: ok (first write 1 ms after healing, bound 2 ms)"
+        "linearizable: ok (2 ops, 1 key)\none-leader-per-term: ok (0 terms with a leader, one each)\nliveness: ok (first write 1 ms after healing, bound 2 ms)"
     );
 }
 
 #[test]
 fn a_safety_violation_outranks_a_liveness_failure() {
     let verdict = check_history(&history("b", None), &Budget::default());
-    assert_eq!(verdict.checks.len(), 2);
+    assert_eq!(verdict.checks.len(), 3);
     assert_eq!(verdict.checks[0].kind, CheckKind::Safety);
     assert!(matches!(
         verdict.checks[0].result,
@@ -124,5 +124,6 @@ fn the_verdict_round_trips_through_json() {
     assert_eq!(evidence["linearized_prefix"], serde_json::json!([0]));
     assert_eq!(evidence["stuck_ops"], serde_json::json!([1]));
     assert_eq!(evidence["model_state"], "value \"a\", mod_revision 2");
-    assert_eq!(value["checks"][1]["result"]["evidence"]["kind"], "liveness");
+    assert_eq!(value["checks"][1]["check"], "one-leader-per-term");
+    assert_eq!(value["checks"][2]["result"]["evidence"]["kind"], "liveness");
 }

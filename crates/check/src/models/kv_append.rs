@@ -135,7 +135,7 @@ impl Model for KvAppendModel {
         list + strings
     }
 
-    /// What the values of gets show about the order of writes: see [`append_order`].
+    /// What the values of gets show about the order of writes: see `append_order`.
     fn implied_order(&self, operations: &[KvAppendOperation]) -> Vec<ImpliedOrder> {
         append_order::implied_order(operations)
     }
