@@ -20,12 +20,20 @@ pub struct FaultEvent {
 pub enum Fault {
     /// Nodes in different sides cannot exchange messages; nodes on no side are unaffected.
     Partition { sides: Vec<Vec<NodeId>> },
-    /// Every partition is removed.
+    /// Messages from `from` to `to` are dropped; the other direction still works (a
+    /// one-way cut). Removed by the next heal.
+    Cut { from: NodeId, to: NodeId },
+    /// Every partition and cut is removed.
     Heal,
     /// The node's process dies; writes its disk had not synced are lost.
     Crash { node: NodeId },
     /// A crashed node starts again from what its disk had synced.
     Restart { node: NodeId },
+    /// The node's process stops running (a long GC pause, a stopped VM): its timers do not
+    /// fire and messages to it queue, but it keeps its memory and disk.
+    Pause { node: NodeId },
+    /// A paused node runs again, from where it stopped.
+    Resume { node: NodeId },
 }
 
 /// A node became leader of a term, as observed by that node.

@@ -148,9 +148,12 @@ pub fn describe_fault(fault: &Fault) -> String {
                 .collect();
             format!("partition {}", sides.join(" | "))
         }
+        Fault::Cut { from, to } => format!("cut {from} → {to}"),
         Fault::Heal => "heal".to_string(),
         Fault::Crash { node } => format!("crash node {node}"),
         Fault::Restart { node } => format!("restart node {node}"),
+        Fault::Pause { node } => format!("pause node {node}"),
+        Fault::Resume { node } => format!("resume node {node}"),
     }
 }
 
@@ -165,6 +168,7 @@ mod tests {
         };
         assert_eq!(describe_fault(&partition), "partition 1 | 2,3");
         assert_eq!(describe_fault(&Fault::Crash { node: 4 }), "crash node 4");
+        assert_eq!(describe_fault(&Fault::Cut { from: 1, to: 2 }), "cut 1 → 2");
         assert_eq!(seconds(1_500_000_000), "t=1.500s");
     }
 }

@@ -90,66 +90,68 @@ struct Band {
     label: String,
 }
 
-/// Partitions and crashes as bands, each lasting until its heal or restart (or the end).
+/// Faults as bands: on the network row what is cut (partitions and one-way cuts add up
+/// until a heal), on a node's row when it was down or paused; each lasts until it is
+/// undone, or the end.
 fn fault_bands(history: &History, end_ns: u64) -> Vec<Band> {
     let mut bands = Vec::new();
-    let mut partition: Option<(u64, String)> = None;
-    let mut down_since: BTreeMap<u64, u64> = BTreeMap::new();
+    // What the network has cut, in words, since when.
+    let mut cuts: Vec<String> = Vec::new();
+    let mut cuts_since_ns = 0;
+    // Per (node, "down" or "paused"), since when.
+    let mut node_since: BTreeMap<(u64, &str), u64> = BTreeMap::new();
     for event in &history.faults {
-        match &event.fault {
-            Fault::Partition { .. } => {
-                if let Some((from_ns, label)) = partition.take() {
+        let at_ns = event.at_ns;
+        let (node, label, starts) = match &event.fault {
+            Fault::Partition { .. } | Fault::Cut { .. } | Fault::Heal => {
+                if !cuts.is_empty() {
                     bands.push(Band {
                         row: "network".into(),
-                        from_ns,
-                        to_ns: event.at_ns,
-                        label,
+                        from_ns: cuts_since_ns,
+                        to_ns: at_ns,
+                        label: cuts.join("; "),
                     });
                 }
-                partition = Some((event.at_ns, describe_fault(&event.fault)));
-            }
-            Fault::Heal => {
-                if let Some((from_ns, label)) = partition.take() {
-                    bands.push(Band {
-                        row: "network".into(),
-                        from_ns,
-                        to_ns: event.at_ns,
-                        label,
-                    });
+                if event.fault == Fault::Heal {
+                    cuts.clear();
+                } else {
+                    cuts.push(describe_fault(&event.fault));
                 }
+                cuts_since_ns = at_ns;
+                continue;
             }
-            Fault::Crash { node } => {
-                down_since.insert(*node, event.at_ns);
-            }
-            Fault::Restart { node } => {
-                if let Some(from_ns) = down_since.remove(node) {
-                    bands.push(Band {
-                        row: format!("node {node}"),
-                        from_ns,
-                        to_ns: event.at_ns,
-                        label: "down".into(),
-                    });
-                }
-            }
+            Fault::Crash { node } => (*node, "down", true),
+            Fault::Restart { node } => (*node, "down", false),
+            Fault::Pause { node } => (*node, "paused", true),
+            Fault::Resume { node } => (*node, "paused", false),
+        };
+        if starts {
+            node_since.entry((node, label)).or_insert(at_ns);
+        } else if let Some(from_ns) = node_since.remove(&(node, label)) {
+            bands.push(node_band(node, label, from_ns, at_ns));
         }
     }
-    if let Some((from_ns, label)) = partition {
+    if !cuts.is_empty() {
         bands.push(Band {
             row: "network".into(),
-            from_ns,
+            from_ns: cuts_since_ns,
             to_ns: end_ns,
-            label,
+            label: cuts.join("; "),
         });
     }
-    for (node, from_ns) in down_since {
-        bands.push(Band {
-            row: format!("node {node}"),
-            from_ns,
-            to_ns: end_ns,
-            label: "down".into(),
-        });
+    for ((node, label), from_ns) in node_since {
+        bands.push(node_band(node, label, from_ns, end_ns));
     }
     bands
+}
+
+fn node_band(node: u64, label: &str, from_ns: u64, to_ns: u64) -> Band {
+    Band {
+        row: format!("node {node}"),
+        from_ns,
+        to_ns,
+        label: label.to_string(),
+    }
 }
 
 /// The ids of the operations the verdict blames, and the evidence in words.
@@ -236,8 +238,17 @@ pub fn render(history: &History, verdict: &Verdict) -> String {
     let mut rows: Vec<String> = vec!["network".to_string()];
     let mut nodes: BTreeSet<u64> = history.leaders.iter().map(|change| change.node).collect();
     for event in &history.faults {
-        if let Fault::Crash { node } | Fault::Restart { node } = event.fault {
-            nodes.insert(node);
+        match event.fault {
+            Fault::Crash { node }
+            | Fault::Restart { node }
+            | Fault::Pause { node }
+            | Fault::Resume { node } => {
+                nodes.insert(node);
+            }
+            Fault::Cut { from, to } => {
+                nodes.extend([from, to]);
+            }
+            Fault::Partition { .. } | Fault::Heal => {}
         }
     }
     rows.extend(nodes.iter().map(|node| format!("node {node}")));

@@ -20,12 +20,20 @@ pub enum FaultAction {
     Split,
     /// Cut the nodes into the given sides; nodes on no side keep all their links.
     Partition { sides: Vec<Vec<u64>> },
+    /// Split the other nodes at random into two halves that cannot reach each other, while
+    /// `node` reaches both: the "bridge" partial partition.
+    Bridge { node: NodeTarget },
+    /// Drop every message from `from` to `to`, while `to` still reaches `from`.
+    Cut { from: NodeTarget, to: NodeTarget },
     /// Remove every partition.
     Heal,
     /// Kill the node's process; its unsynced disk writes are lost.
     Crash { node: NodeTarget },
     /// Restart a crashed node, or every crashed node when `node` is `None`.
     Restart { node: Option<NodeTarget> },
+    /// Stop the node's process without killing it (a GC pause, a stopped VM): timers do not
+    /// fire and messages queue until it resumes.
+    Pause { node: NodeTarget },
 }
 
 /// A fault at a moment of the safety phase.
@@ -34,8 +42,9 @@ pub struct ScheduledFault {
     /// When the fault fires, in simulated milliseconds since the start.
     pub at_ms: u64,
     pub action: FaultAction,
-    /// If set, the fault is undone this long after it fired: a partition is healed, a
-    /// crashed node restarted.
+    /// If set, the fault is undone this long after it fired: a partition or cut is healed
+    /// (every partition and cut: healing is global), a crashed node restarted, a paused
+    /// node resumed.
     pub for_ms: Option<u64>,
 }
 
@@ -46,6 +55,9 @@ impl FaultAction {
             FaultAction::Isolate { .. } => "isolate",
             FaultAction::Split => "split",
             FaultAction::Partition { .. } => "partition",
+            FaultAction::Bridge { .. } => "bridge",
+            FaultAction::Cut { .. } => "cut",
+            FaultAction::Pause { .. } => "pause",
             FaultAction::Heal => "heal",
             FaultAction::Crash { .. } => "crash",
             FaultAction::Restart { .. } => "restart",
@@ -59,7 +71,10 @@ impl FaultAction {
             FaultAction::Isolate { .. }
                 | FaultAction::Split
                 | FaultAction::Partition { .. }
+                | FaultAction::Bridge { .. }
+                | FaultAction::Cut { .. }
                 | FaultAction::Crash { .. }
+                | FaultAction::Pause { .. }
         )
     }
 }

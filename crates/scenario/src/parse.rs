@@ -81,6 +81,8 @@ struct RawFault {
     at_ms: Field<u64>,
     kind: Field<String>,
     node: Field<RawTarget>,
+    from: Field<RawTarget>,
+    to: Field<RawTarget>,
     sides: Field<Vec<Vec<u64>>>,
     for_ms: Field<u64>,
 }
@@ -456,7 +458,7 @@ fn parse_fault(
         return Err(report.error(
             span,
             &field("kind"),
-            "missing; expected one of isolate, split, partition, heal, crash, restart".to_string(),
+            "missing; expected one of isolate, split, partition, bridge, cut, heal, crash, restart, pause".to_string(),
         ));
     };
     let Some(at) = &raw.at_ms else {
@@ -475,12 +477,16 @@ fn parse_fault(
         ));
     }
 
-    let target = |required: bool| -> Result<Option<NodeTarget>, ScenarioError> {
-        let Some(node) = &raw.node else {
+    // The node a field names; `required`: a fault of this kind needs it.
+    let target_in = |name: &str,
+                     value: &Field<RawTarget>,
+                     required: bool|
+     -> Result<Option<NodeTarget>, ScenarioError> {
+        let Some(node) = value else {
             if required {
                 return Err(report.error(
                     Some(kind.span()),
-                    &field("node"),
+                    &field(name),
                     format!(
                         "missing; a `{}` fault needs a node: an id, \"leader\" or \"random\"",
                         kind.get_ref()
@@ -500,13 +506,14 @@ fn parse_fault(
                 };
                 return Err(report.error(
                     Some(node.span()),
-                    &field("node"),
+                    &field(name),
                     format!("expected a node id from 1 to {nodes}, \"leader\" or \"random\", found {found}"),
                 ));
             }
         };
         Ok(Some(target))
     };
+    let target = |required: bool| target_in("node", &raw.node, required);
 
     let action = match kind.get_ref().as_str() {
         "isolate" => FaultAction::Isolate {
@@ -542,6 +549,16 @@ fn parse_fault(
                 sides: sides.get_ref().clone(),
             }
         }
+        "bridge" => FaultAction::Bridge {
+            node: target(true)?.expect("required"),
+        },
+        "cut" => FaultAction::Cut {
+            from: target_in("from", &raw.from, true)?.expect("required"),
+            to: target_in("to", &raw.to, true)?.expect("required"),
+        },
+        "pause" => FaultAction::Pause {
+            node: target(true)?.expect("required"),
+        },
         "heal" => FaultAction::Heal,
         "crash" => FaultAction::Crash {
             node: target(true)?.expect("required"),
@@ -554,24 +571,29 @@ fn parse_fault(
                 Some(kind.span()),
                 &field("kind"),
                 format!(
-                "expected one of isolate, split, partition, heal, crash, restart, found {other:?}"
+                "expected one of isolate, split, partition, bridge, cut, heal, crash, restart, pause, found {other:?}"
             ),
             ))
         }
     };
 
     // A field that this kind of fault does not use is a mistake, not something to ignore.
-    let unused: [(&str, Option<Range<usize>>, bool); 2] = [
+    let is_cut = matches!(action, FaultAction::Cut { .. });
+    let unused: [(&str, Option<Range<usize>>, bool); 4] = [
         (
             "node",
             raw.node.as_ref().map(|f| f.span()),
             matches!(
                 action,
                 FaultAction::Isolate { .. }
+                    | FaultAction::Bridge { .. }
                     | FaultAction::Crash { .. }
                     | FaultAction::Restart { .. }
+                    | FaultAction::Pause { .. }
             ),
         ),
+        ("from", raw.from.as_ref().map(|f| f.span()), is_cut),
+        ("to", raw.to.as_ref().map(|f| f.span()), is_cut),
         (
             "sides",
             raw.sides.as_ref().map(|f| f.span()),
@@ -594,7 +616,7 @@ fn parse_fault(
                 Some(for_ms.span()),
                 &field("for_ms"),
                 format!(
-                "not used by a `{}` fault (only isolate, split, partition and crash can be undone)",
+                "not used by a `{}` fault (only isolate, split, partition, bridge, cut, crash and pause can be undone)",
                 action.kind()
             ),
             ))

@@ -67,11 +67,18 @@ impl Scenario {
             writeln!(out, "at_ms = {}", fault.at_ms).unwrap();
             writeln!(out, "kind = \"{}\"", fault.action.kind()).unwrap();
             match &fault.action {
-                FaultAction::Isolate { node } | FaultAction::Crash { node } => {
+                FaultAction::Isolate { node }
+                | FaultAction::Bridge { node }
+                | FaultAction::Crash { node }
+                | FaultAction::Pause { node } => {
                     writeln!(out, "node = {}", target(node)).unwrap();
                 }
                 FaultAction::Restart { node: Some(node) } => {
                     writeln!(out, "node = {}", target(node)).unwrap();
+                }
+                FaultAction::Cut { from, to } => {
+                    writeln!(out, "from = {}", target(from)).unwrap();
+                    writeln!(out, "to = {}", target(to)).unwrap();
                 }
                 FaultAction::Partition { sides } => {
                     writeln!(out, "sides = {sides:?}").unwrap();

@@ -73,6 +73,25 @@ for_ms = 100
 at_ms = 9000
 kind = "crash"
 node = "random"
+
+[[faults]]
+at_ms = 10000
+kind = "bridge"
+node = 3
+for_ms = 500
+
+[[faults]]
+at_ms = 11000
+kind = "cut"
+from = "leader"
+to = 2
+for_ms = 500
+
+[[faults]]
+at_ms = 12000
+kind = "pause"
+node = "random"
+for_ms = 700
 "#;
 
 #[test]
@@ -118,7 +137,29 @@ fn every_field_is_read() {
     );
     assert_eq!((s.workload.mix.get, s.workload.mix.delete), (1, 4));
     assert_eq!(s.liveness.timeout_ms, 5_000);
-    assert_eq!(s.faults.len(), 7);
+    assert_eq!(s.faults.len(), 10);
+    assert_eq!(
+        s.faults[7].action,
+        FaultAction::Bridge {
+            node: NodeTarget::Id(3)
+        }
+    );
+    assert_eq!(
+        s.faults[8].action,
+        FaultAction::Cut {
+            from: NodeTarget::Leader,
+            to: NodeTarget::Id(2)
+        }
+    );
+    assert_eq!(
+        (&s.faults[9].action, s.faults[9].for_ms),
+        (
+            &FaultAction::Pause {
+                node: NodeTarget::Random
+            },
+            Some(700)
+        )
+    );
     assert_eq!(
         s.faults[0].action,
         FaultAction::Isolate {
@@ -269,6 +310,26 @@ fn fault_errors_name_the_fault() {
             "faults[0].at_ms",
         ),
         ("[[faults]]\nkind = \"heal\"\n", 2, "faults[0].at_ms"),
+        (
+            "[[faults]]\nat_ms = 1\nkind = \"cut\"\nfrom = 1\n",
+            3,
+            "faults[0].to",
+        ),
+        (
+            "[[faults]]\nat_ms = 1\nkind = \"cut\"\nfrom = 9\nto = 1\n",
+            4,
+            "faults[0].from",
+        ),
+        (
+            "[[faults]]\nat_ms = 1\nkind = \"pause\"\nnode = 1\nto = 2\n",
+            5,
+            "faults[0].to",
+        ),
+        (
+            "[[faults]]\nat_ms = 1\nkind = \"bridge\"\n",
+            3,
+            "faults[0].node",
+        ),
         (
             "[[faults]]\nat_ms = 1\nkind = \"heal\"\n[[faults]]\nat_ms = 2\n",
             5,

@@ -26,6 +26,7 @@ pub struct Cluster {
     handle: Handle,
     replicas: BTreeMap<u64, Replica>,
     crashed: Mutex<BTreeSet<u64>>,
+    paused: Mutex<BTreeSet<u64>>,
     partitioned: Mutex<bool>,
     network: Network,
     recorder: Recorder,
@@ -87,6 +88,7 @@ impl Cluster {
             handle,
             replicas,
             crashed: Mutex::new(BTreeSet::new()),
+            paused: Mutex::new(BTreeSet::new()),
             partitioned: Mutex::new(false),
             network,
             recorder,
@@ -116,6 +118,24 @@ impl Cluster {
             .collect()
     }
 
+    pub fn paused_nodes(&self) -> Vec<u64> {
+        self.paused
+            .lock()
+            .expect("paused lock")
+            .iter()
+            .copied()
+            .collect()
+    }
+
+    /// Nodes that are neither crashed nor paused.
+    pub fn running_nodes(&self) -> Vec<u64> {
+        let paused = self.paused.lock().expect("paused lock");
+        self.up_nodes()
+            .into_iter()
+            .filter(|node| !paused.contains(node))
+            .collect()
+    }
+
     /// The live node leading the highest term, as the replicas report it.
     pub fn leader(&self) -> Option<u64> {
         self.board.leader()
@@ -128,6 +148,13 @@ impl Cluster {
         self.recorder.fault(Fault::Partition { sides });
     }
 
+    /// Drops every message from `from` to `to`, but not the other way.
+    pub fn cut(&self, from: u64, to: u64) {
+        self.network.cut_one_way(from, to);
+        *self.partitioned.lock().expect("partition lock") = true;
+        self.recorder.fault(Fault::Cut { from, to });
+    }
+
     /// Restores every link (recorded only if something was cut).
     pub fn heal(&self) {
         let mut partitioned = self.partitioned.lock().expect("partition lock");
@@ -138,11 +165,34 @@ impl Cluster {
         }
     }
 
-    /// Kills a replica's process; its unsynced disk writes are lost.
+    /// Stops a running replica's process without killing it: its tasks and timers wait,
+    /// messages to it queue in its inbox.
+    pub fn pause(&self, node: u64) {
+        if self.crashed.lock().expect("crashed lock").contains(&node)
+            || !self.paused.lock().expect("paused lock").insert(node)
+        {
+            return;
+        }
+        self.handle.pause(self.replicas[&node].process);
+        self.recorder.fault(Fault::Pause { node });
+    }
+
+    /// Lets a paused replica run again, from where it stopped.
+    pub fn resume(&self, node: u64) {
+        if !self.paused.lock().expect("paused lock").remove(&node) {
+            return;
+        }
+        self.handle.resume(self.replicas[&node].process);
+        self.recorder.fault(Fault::Resume { node });
+    }
+
+    /// Kills a replica's process; its unsynced disk writes are lost. A paused replica
+    /// dies paused: it restarts running.
     pub fn crash(&self, node: u64) {
         if !self.crashed.lock().expect("crashed lock").insert(node) {
             return;
         }
+        self.paused.lock().expect("paused lock").remove(&node);
         let replica = &self.replicas[&node];
         self.network.set_down(Address::Node(node));
         self.handle.kill(replica.process);

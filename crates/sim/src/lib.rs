@@ -123,6 +123,9 @@ pub async fn simulate(scenario: Arc<Scenario>, seed: u64) -> RunOutput {
 
     // Liveness phase: stop the weather, then demand service.
     cluster.heal();
+    for node in cluster.paused_nodes() {
+        cluster.resume(node);
+    }
     for node in cluster.crashed_nodes() {
         cluster.restart(node);
     }

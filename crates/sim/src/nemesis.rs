@@ -15,6 +15,7 @@ enum Step {
     Apply(FaultAction, Option<u64>),
     Heal,
     Restart(u64),
+    Resume(u64),
 }
 
 pub struct Nemesis {
@@ -59,6 +60,7 @@ impl Nemesis {
         match step {
             Step::Heal => cluster.heal(),
             Step::Restart(node) => cluster.restart(node),
+            Step::Resume(node) => cluster.resume(node),
             Step::Apply(action, for_ms) => {
                 let undo = self.apply_action(action, cluster);
                 if let (Some(undo), Some(for_ms)) = (undo, for_ms) {
@@ -97,6 +99,37 @@ impl Nemesis {
             FaultAction::Partition { sides } => {
                 cluster.partition(sides);
                 Some(Step::Heal)
+            }
+            FaultAction::Bridge { node } => {
+                let bridge = self.resolve(&node, &cluster.all_nodes(), cluster)?;
+                let mut others: Vec<u64> = cluster
+                    .all_nodes()
+                    .into_iter()
+                    .filter(|&n| n != bridge)
+                    .collect();
+                if others.len() < 2 {
+                    return None;
+                }
+                others.shuffle(&mut self.rng);
+                let mut second = others.split_off(others.len() / 2);
+                others.sort_unstable();
+                second.sort_unstable();
+                // The bridge is on neither side, so it keeps its links to both.
+                cluster.partition(vec![others, second]);
+                Some(Step::Heal)
+            }
+            FaultAction::Cut { from, to } => {
+                let all = cluster.all_nodes();
+                let from = self.resolve(&from, &all, cluster)?;
+                let others: Vec<u64> = all.into_iter().filter(|&n| n != from).collect();
+                let to = self.resolve(&to, &others, cluster)?;
+                cluster.cut(from, to);
+                Some(Step::Heal)
+            }
+            FaultAction::Pause { node } => {
+                let node = self.resolve(&node, &cluster.running_nodes(), cluster)?;
+                cluster.pause(node);
+                Some(Step::Resume(node))
             }
             FaultAction::Heal => {
                 cluster.heal();

@@ -161,6 +161,11 @@ impl Network {
         }
     }
 
+    /// Drops every message from replica `from` to replica `to`; the other direction works.
+    pub fn cut_one_way(&self, from: u64, to: u64) {
+        self.lock().cut_links.insert((from, to));
+    }
+
     /// Restores every link.
     pub fn heal(&self) {
         self.lock().cut_links.clear();
@@ -276,5 +281,82 @@ fn snapshot_destination(envelope: &Envelope) -> Option<u64> {
             Some(message.to)
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use madsim::runtime::{Handle, Runtime};
+    use rand::SeedableRng;
+
+    #[test]
+    fn a_one_way_cut_drops_one_direction_only() {
+        let runtime = Runtime::with_seed_and_config(1, madsim::Config::default());
+        runtime.block_on(async {
+            let carrier = Handle::current().create_node().name("network").build();
+            let network = Network::new(carrier, SmallRng::seed_from_u64(1), 1, 2);
+            let (one, two) = (Address::Node(1), Address::Node(2));
+            let mut inbox_one = network.register(one);
+            let mut inbox_two = network.register(two);
+            network.cut_one_way(1, 2);
+            let message = || Envelope::Raft(RaftMessage::default());
+            for _ in 0..3 {
+                network.send(one, two, message()).unwrap();
+                network.send(two, one, message()).unwrap();
+            }
+            madsim::time::sleep(Duration::from_millis(10)).await;
+            let arrived = |inbox: &mut UnboundedReceiver<Envelope>| {
+                std::iter::from_fn(|| inbox.try_recv().ok()).count()
+            };
+            assert_eq!(arrived(&mut inbox_one), 3, "2 → 1 is not cut");
+            assert_eq!(arrived(&mut inbox_two), 0, "1 → 2 is cut");
+            assert_eq!((network.stats().cut, network.stats().delivered), (3, 3));
+
+            network.heal();
+            network.send(one, two, message()).unwrap();
+            madsim::time::sleep(Duration::from_millis(10)).await;
+            assert_eq!(arrived(&mut inbox_two), 1, "healed");
+        });
+    }
+
+    #[test]
+    fn messages_to_a_paused_process_wait_for_it() {
+        use futures::StreamExt;
+        use std::sync::atomic::{AtomicU64, Ordering};
+
+        let runtime = Runtime::with_seed_and_config(1, madsim::Config::default());
+        runtime.block_on(async {
+            let handle = Handle::current();
+            let carrier = handle.create_node().name("network").build();
+            let network = Network::new(carrier, SmallRng::seed_from_u64(1), 1, 2);
+            let mut inbox = network.register(Address::Node(2));
+            let received = Arc::new(AtomicU64::new(0));
+            let process = handle.create_node().name("node-2").build();
+            let counter = received.clone();
+            process.spawn(async move {
+                while inbox.next().await.is_some() {
+                    counter.fetch_add(1, Ordering::Relaxed);
+                }
+            });
+            madsim::time::sleep(Duration::from_millis(1)).await;
+            handle.pause(process.id());
+            for _ in 0..3 {
+                let message = Envelope::Raft(RaftMessage::default());
+                network
+                    .send(Address::Node(1), Address::Node(2), message)
+                    .unwrap();
+            }
+            madsim::time::sleep(Duration::from_millis(500)).await;
+            assert_eq!(received.load(Ordering::Relaxed), 0, "paused: nothing runs");
+            assert_eq!(
+                network.stats().delivered,
+                3,
+                "but the messages are in its inbox"
+            );
+            handle.resume(process.id());
+            madsim::time::sleep(Duration::from_millis(1)).await;
+            assert_eq!(received.load(Ordering::Relaxed), 3, "resumed: all of them");
+        });
     }
 }

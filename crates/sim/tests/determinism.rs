@@ -16,7 +16,7 @@ fn shipped(name: &str) -> Scenario {
 
 #[test]
 fn the_same_seed_twice_in_one_process_gives_byte_identical_histories() {
-    for name in ["partitions", "crashes"] {
+    for name in ["partitions", "crashes", "one-way", "bridge", "pauses"] {
         let scenario = shipped(name);
         for seed in [0, 17] {
             let first = sim::run_on_fresh_thread(&scenario, seed).history.to_json();

@@ -4,10 +4,16 @@
 use scenario::Scenario;
 use std::path::Path;
 
-/// Seeds per scenario in `cargo test`; `lockstep sweep` runs thousands.
+/// Seeds per scenario in `cargo test`; `lockstep sweep` runs thousands. The scenarios of
+/// newer fault kinds get more, as their safety is the least proven.
 const SEEDS: u64 = 100;
+const SEEDS_NEW_FAULTS: u64 = 200;
 
 fn sweep(name: &str) {
+    sweep_seeds(name, SEEDS);
+}
+
+fn sweep_seeds(name: &str, seeds: u64) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../scenarios")
         .join(format!("{name}.toml"));
@@ -19,7 +25,7 @@ fn sweep(name: &str) {
                 scope.spawn(move || {
                     let mut failures = Vec::new();
                     let mut faults = 0;
-                    for seed in (worker..SEEDS).step_by(2) {
+                    for seed in (worker..seeds).step_by(2) {
                         let history = sim::run_on_fresh_thread(scenario, seed).history;
                         faults += history.faults.len();
                         let verdict = check::check_history(&history, &check::Budget::default());
@@ -66,6 +72,21 @@ fn partitions_seeds_pass() {
 #[test]
 fn crashes_seeds_pass() {
     sweep("crashes");
+}
+
+#[test]
+fn one_way_cut_seeds_pass() {
+    sweep_seeds("one-way", SEEDS_NEW_FAULTS);
+}
+
+#[test]
+fn bridge_seeds_pass() {
+    sweep_seeds("bridge", SEEDS_NEW_FAULTS);
+}
+
+#[test]
+fn pause_seeds_pass() {
+    sweep_seeds("pauses", SEEDS_NEW_FAULTS);
 }
 
 /// Passing seeds prove little unless the faults reached the code they are meant for: over
