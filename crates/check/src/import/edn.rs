@@ -2,6 +2,8 @@
 //! values are strings, keywords, integers or nil. Shared by the EDN readers ([`super::edn_kv`],
 //! [`super::edn_mutex`]) and by [`super::detect_format`].
 
+use super::ImportError;
+use crate::model::Operation;
 use std::collections::HashMap;
 
 /// An EDN value, as far as these lines use them.
@@ -80,4 +82,90 @@ fn parse_value(text: &str) -> Result<(Value, &str), String> {
         return Err("a value: a string, keyword, integer or nil".to_string());
     };
     Ok((value, rest))
+}
+
+/// A line's fields by name.
+pub(crate) type Fields = HashMap<String, Value>;
+
+/// The field `name` of a line, or what was expected.
+pub(crate) fn field<'a>(fields: &'a Fields, name: &str) -> Result<&'a Value, String> {
+    fields.get(name).ok_or_else(|| format!("a `:{name}` entry"))
+}
+
+/// Reads EDN lines of calls and their completions into operations, in order of their
+/// calls: a process's `:invoke` opens a call, its next line completes it. `invoke` reads
+/// a call's request from its line (and the process); `complete` reads an `:ok` or `:fail`
+/// line (its `:type` keyword, the request) into the output, or `None` when the call is to
+/// be left out. `:info`, and calls still open at the end, have no return and the output
+/// `unknown`. Times are line numbers; an operation's id is the position of its `:invoke`
+/// line among all of them; its client is the process. Empty lines are skipped; the first
+/// line that cannot be read is the error.
+pub(crate) fn read_calls<I, O: Clone>(
+    text: &str,
+    mut invoke: impl FnMut(&Fields, u64) -> Result<I, String>,
+    mut complete: impl FnMut(&Fields, &str, &I) -> Result<Option<O>, String>,
+    unknown: O,
+) -> Result<Vec<Operation<I, O>>, ImportError> {
+    let mut open: HashMap<u64, (u64, u64, I)> = HashMap::new();
+    let mut operations = Vec::new();
+    let mut invocations = 0;
+    for (index, line) in text.lines().enumerate() {
+        let line_number = index + 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let error = |expected: String| ImportError::new(line_number, expected, line);
+        let fields = parse_map(line).map_err(error)?;
+        let process = match field(&fields, "process").map_err(error)? {
+            Value::Integer(process) => *process,
+            _ => return Err(error("an integer `:process`".to_string())),
+        };
+        let time = line_number as u64;
+        let kind = match field(&fields, "type").map_err(error)? {
+            Value::Keyword(kind) => kind.as_str(),
+            _ => return Err(error("`:type` :invoke, :ok, :fail or :info".to_string())),
+        };
+        if kind == "invoke" {
+            let input = invoke(&fields, process).map_err(error)?;
+            if open.insert(process, (invocations, time, input)).is_some() {
+                return Err(error(
+                    "no new call by a process whose call is still open".to_string(),
+                ));
+            }
+            invocations += 1;
+            continue;
+        }
+        let (id, call_line, input) = open
+            .remove(&process)
+            .ok_or_else(|| error("a completion of a call the process made".to_string()))?;
+        let (return_line, output) = match kind {
+            "ok" | "fail" => match complete(&fields, kind, &input).map_err(error)? {
+                Some(output) => (Some(time), output),
+                None => continue,
+            },
+            "info" => (None, unknown.clone()),
+            _ => return Err(error("`:type` :invoke, :ok, :fail or :info".to_string())),
+        };
+        operations.push(Operation {
+            id,
+            client: process,
+            call_ns: call_line,
+            return_ns: return_line,
+            input,
+            output,
+        });
+    }
+    operations.extend(
+        open.into_iter()
+            .map(|(process, (id, call_line, input))| Operation {
+                id,
+                client: process,
+                call_ns: call_line,
+                return_ns: None,
+                input,
+                output: unknown.clone(),
+            }),
+    );
+    operations.sort_by_key(|operation| operation.id);
+    Ok(operations)
 }

@@ -7,42 +7,21 @@
 //! (`nil` reads as ""). Calls still open at the end are read like `:info`. Times are line
 //! numbers; an operation's id is the position of its `:invoke` line among all of them.
 
-use super::edn::{parse_map, Value};
+use super::edn::{field, read_calls, Value};
 use super::ImportError;
-use crate::model::Operation;
 use crate::models::kv_append::{KvAppendAction, KvAppendInput, KvAppendOperation, KvAppendOutput};
-use std::collections::HashMap;
 
 /// Reads EDN key-value lines into the operations to search, in order of their calls, all
 /// keys together (see [`crate::models::kv_append::partition_by_key`]). Empty lines are
 /// skipped.
 pub fn parse_edn_kv_history(text: &str) -> Result<Vec<KvAppendOperation>, ImportError> {
-    let mut open: HashMap<u64, (u64, u64, KvAppendInput)> = HashMap::new();
-    let mut operations = Vec::new();
-    let mut invocations = 0;
-    for (index, line) in text.lines().enumerate() {
-        let line_number = index + 1;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let error = |expected: &str| ImportError::new(line_number, expected, line);
-        let fields = parse_map(line).map_err(|expected| error(&expected))?;
-        let field = |name: &str| {
-            fields
-                .get(name)
-                .ok_or_else(|| error(&format!("a `:{name}` entry")))
-        };
-        let process = match field("process")? {
-            Value::Integer(process) => *process,
-            _ => return Err(error("an integer `:process`")),
-        };
-        let kind = field("type")?;
-        let time = line_number as u64;
-        if *kind == Value::Keyword("invoke".into()) {
-            let Value::String(key) = field("key")? else {
-                return Err(error("a string `:key`"));
+    read_calls(
+        text,
+        |fields, _| {
+            let Value::String(key) = field(fields, "key")? else {
+                return Err("a string `:key`".to_string());
             };
-            let action = match (field("f")?, field("value")?) {
+            let action = match (field(fields, "f")?, field(fields, "value")?) {
                 (Value::Keyword(f), Value::Nil) if f == "get" => KvAppendAction::Get,
                 (Value::Keyword(f), Value::String(value)) if f == "put" => {
                     KvAppendAction::Put(value.clone())
@@ -51,62 +30,31 @@ pub fn parse_edn_kv_history(text: &str) -> Result<Vec<KvAppendOperation>, Import
                     KvAppendAction::Append(value.clone())
                 }
                 _ => {
-                    return Err(error(
-                        "`:f :get` with `:value nil`, or `:f :put`/`:f :append` with a string",
-                    ))
+                    return Err(
+                        "`:f :get` with `:value nil`, or `:f :put`/`:f :append` with a string"
+                            .to_string(),
+                    )
                 }
             };
-            let input = KvAppendInput {
+            Ok(KvAppendInput {
                 key: key.clone(),
                 action,
+            })
+        },
+        |fields, kind, input| {
+            if kind == "fail" {
+                return Ok(None);
+            }
+            let output = match (&input.action, field(fields, "value")?) {
+                (KvAppendAction::Get, Value::String(value)) => KvAppendOutput::Value(value.clone()),
+                (KvAppendAction::Get, Value::Nil) => KvAppendOutput::Value(String::new()),
+                (KvAppendAction::Get, _) => return Err("a string or nil read".to_string()),
+                _ => KvAppendOutput::Done,
             };
-            if open.insert(process, (invocations, time, input)).is_some() {
-                return Err(error("no new call by a process whose call is still open"));
-            }
-            invocations += 1;
-            continue;
-        }
-        let (id, call_line, input) = open
-            .remove(&process)
-            .ok_or_else(|| error("a completion of a call the process made"))?;
-        let (return_line, output) = match kind {
-            Value::Keyword(kind) if kind == "ok" => {
-                let output = match (&input.action, field("value")?) {
-                    (KvAppendAction::Get, Value::String(value)) => {
-                        KvAppendOutput::Value(value.clone())
-                    }
-                    (KvAppendAction::Get, Value::Nil) => KvAppendOutput::Value(String::new()),
-                    (KvAppendAction::Get, _) => return Err(error("a string or nil read")),
-                    _ => KvAppendOutput::Done,
-                };
-                (Some(time), output)
-            }
-            Value::Keyword(kind) if kind == "fail" => continue,
-            Value::Keyword(kind) if kind == "info" => (None, KvAppendOutput::Unknown),
-            _ => return Err(error("`:type` :invoke, :ok, :fail or :info")),
-        };
-        operations.push(Operation {
-            id,
-            client: process,
-            call_ns: call_line,
-            return_ns: return_line,
-            input,
-            output,
-        });
-    }
-    operations.extend(
-        open.into_iter()
-            .map(|(process, (id, call_line, input))| Operation {
-                id,
-                client: process,
-                call_ns: call_line,
-                return_ns: None,
-                input,
-                output: KvAppendOutput::Unknown,
-            }),
-    );
-    operations.sort_by_key(|operation| operation.id);
-    Ok(operations)
+            Ok(Some(output))
+        },
+        KvAppendOutput::Unknown,
+    )
 }
 
 #[cfg(test)]

@@ -10,91 +10,41 @@
 //! is the position of its `:invoke` line among all of them; the client, both of the
 //! operation and of its request, is the `:process`.
 
-use super::edn::{parse_map, Value};
+use super::edn::{field, read_calls, Value};
 use super::ImportError;
 use crate::model::Operation;
 use crate::models::mutex::{MutexInput, MutexOutput};
-use std::collections::HashMap;
 
 /// Reads EDN lock lines into the operations to search, in order of their calls, for
 /// [`crate::check_mutex_history`]. Empty lines are skipped.
 pub fn parse_edn_mutex_history(
     text: &str,
 ) -> Result<Vec<Operation<MutexInput, MutexOutput>>, ImportError> {
-    let mut open: HashMap<u64, (u64, u64, MutexInput)> = HashMap::new();
-    let mut operations = Vec::new();
-    let mut invocations = 0;
-    for (index, line) in text.lines().enumerate() {
-        let line_number = index + 1;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let error = |expected: &str| ImportError::new(line_number, expected, line);
-        let fields = parse_map(line).map_err(|expected| error(&expected))?;
-        let field = |name: &str| {
-            fields
-                .get(name)
-                .ok_or_else(|| error(&format!("a `:{name}` entry")))
-        };
-        let process = match field("process")? {
-            Value::Integer(process) => *process,
-            _ => return Err(error("an integer `:process`")),
-        };
-        let kind = field("type")?;
-        let f = field("f")?;
-        let time = line_number as u64;
-        if *kind == Value::Keyword("invoke".into()) {
-            let input = match f {
-                Value::Keyword(f) if f == "acquire" => MutexInput::Acquire { client: process },
-                Value::Keyword(f) if f == "release" => MutexInput::Release { client: process },
-                _ => return Err(error("`:f :acquire` or `:f :release`")),
+    read_calls(
+        text,
+        |fields, process| match field(fields, "f")? {
+            Value::Keyword(f) if f == "acquire" => Ok(MutexInput::Acquire { client: process }),
+            Value::Keyword(f) if f == "release" => Ok(MutexInput::Release { client: process }),
+            _ => Err("`:f :acquire` or `:f :release`".to_string()),
+        },
+        |fields, kind, input| {
+            let called = match input {
+                MutexInput::Acquire { .. } => "acquire",
+                MutexInput::Release { .. } => "release",
             };
-            if open.insert(process, (invocations, time, input)).is_some() {
-                return Err(error("no new call by a process whose call is still open"));
+            if *field(fields, "f")? != Value::Keyword(called.into()) {
+                return Err(format!(
+                    "`:f :{called}`, the function of the process's open call"
+                ));
             }
-            invocations += 1;
-            continue;
-        }
-        let (id, call_line, input) = open
-            .remove(&process)
-            .ok_or_else(|| error("a completion of a call the process made"))?;
-        let called = match input {
-            MutexInput::Acquire { .. } => "acquire",
-            MutexInput::Release { .. } => "release",
-        };
-        if *f != Value::Keyword(called.into()) {
-            return Err(error(&format!(
-                "`:f :{called}`, the function of the process's open call"
-            )));
-        }
-        let (return_line, output) = match kind {
-            Value::Keyword(kind) if kind == "ok" => (Some(time), MutexOutput::Succeeded),
-            Value::Keyword(kind) if kind == "fail" => (Some(time), MutexOutput::Refused),
-            Value::Keyword(kind) if kind == "info" => (None, MutexOutput::Unknown),
-            _ => return Err(error("`:type` :invoke, :ok, :fail or :info")),
-        };
-        operations.push(Operation {
-            id,
-            client: process,
-            call_ns: call_line,
-            return_ns: return_line,
-            input,
-            output,
-        });
-    }
-    operations.extend(
-        open.into_iter()
-            .map(|(process, (id, call_line, input))| Operation {
-                id,
-                client: process,
-                call_ns: call_line,
-                return_ns: None,
-                input,
-                output: MutexOutput::Unknown,
-            }),
-    );
-    operations.sort_by_key(|operation| operation.id);
-    Ok(operations)
+            Ok(Some(if kind == "ok" {
+                MutexOutput::Succeeded
+            } else {
+                MutexOutput::Refused
+            }))
+        },
+        MutexOutput::Unknown,
+    )
 }
 
 #[cfg(test)]
