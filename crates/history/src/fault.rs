@@ -25,8 +25,13 @@ pub enum Fault {
     Cut { from: NodeId, to: NodeId },
     /// Every partition and cut is removed.
     Heal,
-    /// The node's process dies; writes its disk had not synced are lost.
-    Crash { node: NodeId },
+    /// The node's process dies; writes its disk had not synced are lost. `at_step` names
+    /// the step of its Ready loop it died at, when the fault chose one.
+    Crash {
+        node: NodeId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        at_step: Option<String>,
+    },
     /// A crashed node starts again from what its disk had synced.
     Restart { node: NodeId },
     /// The node's process stops running (a long GC pause, a stopped VM): its timers do not
@@ -34,6 +39,60 @@ pub enum Fault {
     Pause { node: NodeId },
     /// A paused node runs again, from where it stopped.
     Resume { node: NodeId },
+    /// The node's Raft and apply loop stops while its client front end keeps accepting
+    /// requests (a partial pause: a stuck leader that still answers).
+    Freeze { node: NodeId },
+    /// A frozen node's Raft loop runs again.
+    Thaw { node: NodeId },
+    /// Messages from a node in `from` to a node in `to` (empty: every endpoint, clients
+    /// included) of the given `messages` kinds (empty: every kind) suffer `effect`, until
+    /// a `link-restored` with the same `id` or a heal.
+    LinkFault {
+        id: u64,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        from: Vec<NodeId>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        to: Vec<NodeId>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        messages: Vec<String>,
+        effect: LinkEffect,
+    },
+    /// The link fault `id` is lifted; messages it held are delivered.
+    LinkRestored { id: u64 },
+    /// Every message to and from the node is held (not dropped): one step of a
+    /// swizzle-clog.
+    Clog { node: NodeId },
+    /// A clogged node's held messages are delivered and its links work again.
+    Unclog { node: NodeId },
+    /// Every fsync of the node's disk takes `fsync_us`, until `disk-restored`.
+    SlowDisk { node: NodeId, fsync_us: u64 },
+    /// The node's fsyncs take their configured time again.
+    DiskRestored { node: NodeId },
+    /// The node's local clock jumped by `by_ms` (negative: backwards).
+    ClockJump { node: NodeId, by_ms: i64 },
+    /// The node's local clock runs at `rate_percent` of real speed from now on (100: back
+    /// to real speed).
+    ClockRate { node: NodeId, rate_percent: u64 },
+    /// The node was removed from the cluster by a committed configuration change.
+    MemberRemoved { node: NodeId },
+    /// A fresh node with an empty disk was added to the cluster under this new id.
+    MemberAdded { node: NodeId },
+}
+
+/// What a link fault does to the messages it touches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum LinkEffect {
+    /// Each message takes `latency_ms` plus up to `jitter_ms` longer.
+    Delay { latency_ms: u64, jitter_ms: u64 },
+    /// Each message is dropped with this probability.
+    Loss { percent: u64 },
+    /// Each message is delivered twice with this probability.
+    Duplicate { percent: u64 },
+    /// Each message overtakes the ones ahead of it on its link with this probability.
+    Reorder { percent: u64 },
+    /// Every message is held until the fault is lifted.
+    Hold,
 }
 
 /// A node became leader of a term, as observed by that node.

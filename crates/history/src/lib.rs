@@ -11,7 +11,7 @@ mod fault;
 mod file;
 mod op;
 
-pub use fault::{Fault, FaultEvent, LeaderChange, LivenessProbe};
+pub use fault::{Fault, FaultEvent, LeaderChange, LinkEffect, LivenessProbe};
 pub use file::{HistoryFileError, FORMAT};
 pub use op::{CasCompare, KvInput, KvOutput, Op, Outcome};
 

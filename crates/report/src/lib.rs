@@ -12,7 +12,7 @@
 pub mod timeline;
 
 use check::Verdict;
-use history::{Fault, History, Outcome};
+use history::{Fault, History, LinkEffect, Outcome};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
@@ -150,10 +150,64 @@ pub fn describe_fault(fault: &Fault) -> String {
         }
         Fault::Cut { from, to } => format!("cut {from} → {to}"),
         Fault::Heal => "heal".to_string(),
-        Fault::Crash { node } => format!("crash node {node}"),
+        Fault::Crash {
+            node,
+            at_step: None,
+        } => format!("crash node {node}"),
+        Fault::Crash {
+            node,
+            at_step: Some(step),
+        } => format!("crash node {node} at {step}"),
         Fault::Restart { node } => format!("restart node {node}"),
         Fault::Pause { node } => format!("pause node {node}"),
         Fault::Resume { node } => format!("resume node {node}"),
+        Fault::Freeze { node } => format!("freeze node {node}'s raft loop"),
+        Fault::Thaw { node } => format!("thaw node {node}"),
+        Fault::LinkFault {
+            id,
+            from,
+            to,
+            messages,
+            effect,
+        } => {
+            let ends = |nodes: &[u64]| match nodes {
+                [] => "*".to_string(),
+                nodes => nodes
+                    .iter()
+                    .map(u64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(","),
+            };
+            let effect = match effect {
+                LinkEffect::Delay {
+                    latency_ms,
+                    jitter_ms,
+                } => format!("delay +{latency_ms}±{jitter_ms} ms"),
+                LinkEffect::Loss { percent } => format!("lose {percent}%"),
+                LinkEffect::Duplicate { percent } => format!("duplicate {percent}%"),
+                LinkEffect::Reorder { percent } => format!("reorder {percent}%"),
+                LinkEffect::Hold => "hold".to_string(),
+            };
+            let messages = if messages.is_empty() {
+                String::new()
+            } else {
+                format!(" of {}", messages.join(","))
+            };
+            format!("#{id} {effect}{messages} {} → {}", ends(from), ends(to))
+        }
+        Fault::LinkRestored { id } => format!("lift link fault #{id}"),
+        Fault::Clog { node } => format!("clog node {node}"),
+        Fault::Unclog { node } => format!("unclog node {node}"),
+        Fault::SlowDisk { node, fsync_us } => {
+            format!("node {node}: fsync takes {} ms", *fsync_us as f64 / 1e3)
+        }
+        Fault::DiskRestored { node } => format!("node {node}: fsync normal"),
+        Fault::ClockJump { node, by_ms } => format!("node {node}'s clock jumps {by_ms:+} ms"),
+        Fault::ClockRate { node, rate_percent } => {
+            format!("node {node}'s clock runs at {rate_percent}%")
+        }
+        Fault::MemberRemoved { node } => format!("remove member {node}"),
+        Fault::MemberAdded { node } => format!("add member {node}"),
     }
 }
 
@@ -167,7 +221,19 @@ mod tests {
             sides: vec![vec![1], vec![2, 3]],
         };
         assert_eq!(describe_fault(&partition), "partition 1 | 2,3");
-        assert_eq!(describe_fault(&Fault::Crash { node: 4 }), "crash node 4");
+        let crash = Fault::Crash {
+            node: 4,
+            at_step: None,
+        };
+        assert_eq!(describe_fault(&crash), "crash node 4");
+        let held = Fault::LinkFault {
+            id: 2,
+            from: vec![1],
+            to: Vec::new(),
+            messages: vec!["client-response".to_string()],
+            effect: LinkEffect::Hold,
+        };
+        assert_eq!(describe_fault(&held), "#2 hold of client-response 1 → *");
         assert_eq!(describe_fault(&Fault::Cut { from: 1, to: 2 }), "cut 1 → 2");
         assert_eq!(seconds(1_500_000_000), "t=1.500s");
     }

@@ -90,59 +90,118 @@ struct Band {
     label: String,
 }
 
-/// Faults as bands: on the network row what is cut (partitions and one-way cuts add up
-/// until a heal), on a node's row when it was down or paused; each lasts until it is
-/// undone, or the end.
+/// Faults as bands: on the network row what is degraded (partitions and one-way cuts add
+/// up until a heal; link faults and clogs last until lifted or healed), on a node's row
+/// when it was down, paused, frozen, slow to sync, on a skewed clock or removed; each
+/// lasts until it is undone, or the end. A clock jump is a short band of its own.
 fn fault_bands(history: &History, end_ns: u64) -> Vec<Band> {
     let mut bands = Vec::new();
-    // What the network has cut, in words, since when.
-    let mut cuts: Vec<String> = Vec::new();
-    let mut cuts_since_ns = 0;
-    // Per (node, "down" or "paused"), since when.
-    let mut node_since: BTreeMap<(u64, &str), u64> = BTreeMap::new();
+    // What the network suffers, in words, keyed by what lifts it, since when.
+    let mut network: Vec<(NetworkFaultKey, String)> = Vec::new();
+    let mut network_since_ns = 0;
+    // Per (node, what), since when and in which words.
+    let mut node_since: BTreeMap<(u64, &str), (u64, String)> = BTreeMap::new();
     for event in &history.faults {
         let at_ns = event.at_ns;
-        let (node, label, starts) = match &event.fault {
-            Fault::Partition { .. } | Fault::Cut { .. } | Fault::Heal => {
-                if !cuts.is_empty() {
-                    bands.push(Band {
-                        row: "network".into(),
-                        from_ns: cuts_since_ns,
-                        to_ns: at_ns,
-                        label: cuts.join("; "),
-                    });
-                }
-                if event.fault == Fault::Heal {
-                    cuts.clear();
-                } else {
-                    cuts.push(describe_fault(&event.fault));
-                }
-                cuts_since_ns = at_ns;
-                continue;
+        let described = describe_fault(&event.fault);
+        let network_change = match &event.fault {
+            Fault::Partition { .. } | Fault::Cut { .. } => {
+                Some((Some((NetworkFaultKey::UntilHeal, described.clone())), None))
             }
-            Fault::Crash { node } => (*node, "down", true),
+            Fault::LinkFault { id, .. } => {
+                Some((Some((NetworkFaultKey::Link(*id), described.clone())), None))
+            }
+            Fault::Clog { node } => Some((
+                Some((NetworkFaultKey::Clog(*node), described.clone())),
+                None,
+            )),
+            Fault::LinkRestored { id } => Some((None, Some(NetworkFaultKey::Link(*id)))),
+            Fault::Unclog { node } => Some((None, Some(NetworkFaultKey::Clog(*node)))),
+            Fault::Heal => Some((None, None)),
+            _ => None,
+        };
+        if let Some((added, lifted)) = network_change {
+            if !network.is_empty() {
+                bands.push(Band {
+                    row: "network".into(),
+                    from_ns: network_since_ns,
+                    to_ns: at_ns,
+                    label: network
+                        .iter()
+                        .map(|(_, words)| words.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                });
+            }
+            match (added, lifted) {
+                (Some(added), _) => network.push(added),
+                (None, Some(lifted)) => network.retain(|(key, _)| *key != lifted),
+                (None, None) => network.clear(),
+            }
+            network_since_ns = at_ns;
+            continue;
+        }
+        let (node, what, starts) = match &event.fault {
+            Fault::Crash { node, .. } => (*node, "down", true),
             Fault::Restart { node } => (*node, "down", false),
             Fault::Pause { node } => (*node, "paused", true),
             Fault::Resume { node } => (*node, "paused", false),
+            Fault::Freeze { node } => (*node, "frozen", true),
+            Fault::Thaw { node } => (*node, "frozen", false),
+            Fault::SlowDisk { node, .. } => (*node, "disk", true),
+            Fault::DiskRestored { node } => (*node, "disk", false),
+            Fault::ClockRate { node, rate_percent } => (*node, "clock", *rate_percent != 100),
+            Fault::MemberRemoved { node } => (*node, "removed", true),
+            Fault::ClockJump { node, .. } => {
+                // A moment, drawn as a sliver a hundredth of the run wide.
+                bands.push(node_band(*node, &described, at_ns, at_ns + end_ns / 100));
+                continue;
+            }
+            Fault::MemberAdded { .. } => continue,
+            Fault::Partition { .. }
+            | Fault::Cut { .. }
+            | Fault::LinkFault { .. }
+            | Fault::LinkRestored { .. }
+            | Fault::Clog { .. }
+            | Fault::Unclog { .. }
+            | Fault::Heal => unreachable!("network faults are handled above"),
         };
+        // A new start of the same thing (a clock set to another rate) ends the last one.
+        if let Some((from_ns, label)) = node_since.remove(&(node, what)) {
+            bands.push(node_band(node, &label, from_ns, at_ns));
+        }
         if starts {
-            node_since.entry((node, label)).or_insert(at_ns);
-        } else if let Some(from_ns) = node_since.remove(&(node, label)) {
-            bands.push(node_band(node, label, from_ns, at_ns));
+            let label = match what {
+                "down" | "paused" | "frozen" | "removed" => what.to_string(),
+                _ => described,
+            };
+            node_since.insert((node, what), (at_ns, label));
         }
     }
-    if !cuts.is_empty() {
+    if !network.is_empty() {
         bands.push(Band {
             row: "network".into(),
-            from_ns: cuts_since_ns,
+            from_ns: network_since_ns,
             to_ns: end_ns,
-            label: cuts.join("; "),
+            label: network
+                .iter()
+                .map(|(_, words)| words.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
         });
     }
-    for ((node, label), from_ns) in node_since {
-        bands.push(node_band(node, label, from_ns, end_ns));
+    for ((node, _), (from_ns, label)) in node_since {
+        bands.push(node_band(node, &label, from_ns, end_ns));
     }
     bands
+}
+
+/// What lifts a network fault: only a heal, or its own end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum NetworkFaultKey {
+    UntilHeal,
+    Link(u64),
+    Clog(u64),
 }
 
 fn node_band(node: u64, label: &str, from_ns: u64, to_ns: u64) -> Band {
@@ -238,17 +297,30 @@ pub fn render(history: &History, verdict: &Verdict) -> String {
     let mut rows: Vec<String> = vec!["network".to_string()];
     let mut nodes: BTreeSet<u64> = history.leaders.iter().map(|change| change.node).collect();
     for event in &history.faults {
-        match event.fault {
-            Fault::Crash { node }
+        match &event.fault {
+            Fault::Crash { node, .. }
             | Fault::Restart { node }
             | Fault::Pause { node }
-            | Fault::Resume { node } => {
-                nodes.insert(node);
+            | Fault::Resume { node }
+            | Fault::Freeze { node }
+            | Fault::Thaw { node }
+            | Fault::Clog { node }
+            | Fault::Unclog { node }
+            | Fault::SlowDisk { node, .. }
+            | Fault::DiskRestored { node }
+            | Fault::ClockJump { node, .. }
+            | Fault::ClockRate { node, .. }
+            | Fault::MemberRemoved { node }
+            | Fault::MemberAdded { node } => {
+                nodes.insert(*node);
             }
             Fault::Cut { from, to } => {
-                nodes.extend([from, to]);
+                nodes.extend([*from, *to]);
             }
-            Fault::Partition { .. } | Fault::Heal => {}
+            Fault::LinkFault { from, to, .. } => {
+                nodes.extend(from.iter().chain(to));
+            }
+            Fault::Partition { .. } | Fault::LinkRestored { .. } | Fault::Heal => {}
         }
     }
     rows.extend(nodes.iter().map(|node| format!("node {node}")));
@@ -673,7 +745,10 @@ mod tests {
         ));
         history.faults.push(FaultEvent {
             at_ns: 500_000,
-            fault: Fault::Crash { node: 3 },
+            fault: Fault::Crash {
+                node: 3,
+                at_step: None,
+            },
         });
         let html = render(&history, &failing_verdict(1));
         assert!(html.contains(r#"id="op0" class="op ok""#));

@@ -27,13 +27,158 @@ pub enum FaultAction {
     Cut { from: NodeTarget, to: NodeTarget },
     /// Remove every partition.
     Heal,
-    /// Kill the node's process; its unsynced disk writes are lost.
-    Crash { node: NodeTarget },
+    /// Kill the node's process; its unsynced disk writes are lost. With `at_step`, the
+    /// node is killed the next time its Ready loop reaches that step of persisting.
+    Crash {
+        node: NodeTarget,
+        at_step: Option<PersistStep>,
+    },
     /// Restart a crashed node, or every crashed node when `node` is `None`.
     Restart { node: Option<NodeTarget> },
     /// Stop the node's process without killing it (a GC pause, a stopped VM): timers do not
     /// fire and messages queue until it resumes.
     Pause { node: NodeTarget },
+    /// Freeze the node's Raft and apply loop while its client front end keeps accepting
+    /// requests: a stuck leader that still answers (a partial pause).
+    Freeze { node: NodeTarget },
+    /// Degrade the messages that match `links` and `messages`.
+    Link {
+        links: LinkSelector,
+        messages: Vec<MessageKind>,
+        effect: LinkEffect,
+    },
+    /// FoundationDB's swizzle-clog: clog `nodes` random nodes one by one, `step_ms` apart
+    /// (every message to and from a clogged node is held), then unclog them in random
+    /// order, `step_ms` apart.
+    Swizzle { nodes: u64, step_ms: u64 },
+    /// Every fsync of the node's disk takes `fsync_us` (until undone).
+    SlowDisk { node: NodeTarget, fsync_us: u64 },
+    /// The node's local clock jumps by `by_ms` (negative: backwards).
+    ClockJump { node: NodeTarget, by_ms: i64 },
+    /// The node's local clock runs at `rate_percent` of real speed (120: 1.2× fast).
+    ClockRate { node: NodeTarget, rate_percent: u64 },
+    /// Remove the node from the cluster by a Raft configuration change, then add a fresh
+    /// member with an empty disk under a new id (etcd's `member remove` + `member add`).
+    Replace { node: NodeTarget },
+}
+
+/// Which messages a link fault touches: from a node in `from` to a node in `to`. `None`
+/// is every endpoint, clients included.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct LinkSelector {
+    pub from: Option<NodeTarget>,
+    pub to: Option<NodeTarget>,
+}
+
+/// What a link fault does to the messages it touches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkEffect {
+    /// Add `latency_ms` plus up to `jitter_ms` more to each message's delivery.
+    Delay { latency_ms: u64, jitter_ms: u64 },
+    /// Drop each message with this probability (in percent).
+    Loss { percent: u64 },
+    /// Deliver each message twice with this probability (in percent).
+    Duplicate { percent: u64 },
+    /// Let each message overtake those ahead of it on its link with this probability.
+    Reorder { percent: u64 },
+    /// Hold every message until the fault is undone, then deliver them all.
+    Hold,
+}
+
+/// A kind of message a link fault can be limited to: a Raft message type, or client
+/// traffic (a request whose response is lost was still applied: an unknown outcome).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum MessageKind {
+    Append,
+    AppendResponse,
+    Heartbeat,
+    HeartbeatResponse,
+    RequestVote,
+    RequestVoteResponse,
+    RequestPreVote,
+    RequestPreVoteResponse,
+    ReadIndex,
+    ReadIndexResponse,
+    Snapshot,
+    TimeoutNow,
+    ClientRequest,
+    ClientResponse,
+}
+
+impl MessageKind {
+    /// Every kind, with the name a scenario file uses for it (raft-rs' names for Raft
+    /// message types).
+    pub const ALL: [(MessageKind, &'static str); 14] = [
+        (MessageKind::Append, "MsgAppend"),
+        (MessageKind::AppendResponse, "MsgAppendResponse"),
+        (MessageKind::Heartbeat, "MsgHeartbeat"),
+        (MessageKind::HeartbeatResponse, "MsgHeartbeatResponse"),
+        (MessageKind::RequestVote, "MsgRequestVote"),
+        (MessageKind::RequestVoteResponse, "MsgRequestVoteResponse"),
+        (MessageKind::RequestPreVote, "MsgRequestPreVote"),
+        (
+            MessageKind::RequestPreVoteResponse,
+            "MsgRequestPreVoteResponse",
+        ),
+        (MessageKind::ReadIndex, "MsgReadIndex"),
+        (MessageKind::ReadIndexResponse, "MsgReadIndexResp"),
+        (MessageKind::Snapshot, "MsgSnapshot"),
+        (MessageKind::TimeoutNow, "MsgTimeoutNow"),
+        (MessageKind::ClientRequest, "client-request"),
+        (MessageKind::ClientResponse, "client-response"),
+    ];
+
+    pub fn name(self) -> &'static str {
+        MessageKind::ALL
+            .iter()
+            .find(|(kind, _)| *kind == self)
+            .map(|(_, name)| *name)
+            .expect("every kind is listed")
+    }
+
+    pub fn from_name(name: &str) -> Option<MessageKind> {
+        MessageKind::ALL
+            .iter()
+            .find(|(_, known)| *known == name)
+            .map(|(kind, _)| *kind)
+    }
+}
+
+/// A step of a replica's Ready loop at which a `crash` fault can strike.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PersistStep {
+    /// Entries and hard state are written but the fsync has not finished: all lost.
+    BeforeSync,
+    /// Everything is durable, but no message has been sent.
+    AfterSync,
+    /// Messages are sent, committed entries not yet applied.
+    AfterSend,
+    /// Committed entries are applied, the commit index not yet persisted.
+    AfterApply,
+}
+
+impl PersistStep {
+    pub const ALL: [(PersistStep, &'static str); 4] = [
+        (PersistStep::BeforeSync, "before-sync"),
+        (PersistStep::AfterSync, "after-sync"),
+        (PersistStep::AfterSend, "after-send"),
+        (PersistStep::AfterApply, "after-apply"),
+    ];
+
+    pub fn name(self) -> &'static str {
+        PersistStep::ALL
+            .iter()
+            .find(|(step, _)| *step == self)
+            .map(|(_, name)| *name)
+            .expect("every step is listed")
+    }
+
+    pub fn from_name(name: &str) -> Option<PersistStep> {
+        PersistStep::ALL
+            .iter()
+            .find(|(_, known)| *known == name)
+            .map(|(step, _)| *step)
+    }
 }
 
 /// A fault at a moment of the safety phase.
@@ -44,7 +189,8 @@ pub struct ScheduledFault {
     pub action: FaultAction,
     /// If set, the fault is undone this long after it fired: a partition or cut is healed
     /// (every partition and cut: healing is global), a crashed node restarted, a paused
-    /// node resumed.
+    /// or frozen node resumed, a link fault lifted (held messages are delivered), a slow
+    /// disk made normal, a clock set back to real speed.
     pub for_ms: Option<u64>,
 }
 
@@ -58,6 +204,19 @@ impl FaultAction {
             FaultAction::Bridge { .. } => "bridge",
             FaultAction::Cut { .. } => "cut",
             FaultAction::Pause { .. } => "pause",
+            FaultAction::Freeze { .. } => "freeze",
+            FaultAction::Link { effect, .. } => match effect {
+                LinkEffect::Delay { .. } => "delay",
+                LinkEffect::Loss { .. } => "loss",
+                LinkEffect::Duplicate { .. } => "duplicate",
+                LinkEffect::Reorder { .. } => "reorder",
+                LinkEffect::Hold => "hold",
+            },
+            FaultAction::Swizzle { .. } => "swizzle",
+            FaultAction::SlowDisk { .. } => "slow-disk",
+            FaultAction::ClockJump { .. } => "clock-jump",
+            FaultAction::ClockRate { .. } => "clock-rate",
+            FaultAction::Replace { .. } => "replace",
             FaultAction::Heal => "heal",
             FaultAction::Crash { .. } => "crash",
             FaultAction::Restart { .. } => "restart",
@@ -75,6 +234,10 @@ impl FaultAction {
                 | FaultAction::Cut { .. }
                 | FaultAction::Crash { .. }
                 | FaultAction::Pause { .. }
+                | FaultAction::Freeze { .. }
+                | FaultAction::Link { .. }
+                | FaultAction::SlowDisk { .. }
+                | FaultAction::ClockRate { .. }
         )
     }
 }

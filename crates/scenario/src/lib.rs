@@ -31,7 +31,9 @@ mod parse;
 mod write;
 
 pub use error::ScenarioError;
-pub use fault::{FaultAction, NodeTarget, ScheduledFault};
+pub use fault::{
+    FaultAction, LinkEffect, LinkSelector, MessageKind, NodeTarget, PersistStep, ScheduledFault,
+};
 
 /// A validated scenario. Every field has a value: defaults are filled in at load time.
 #[derive(Clone, Debug, PartialEq, Eq)]

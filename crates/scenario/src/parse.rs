@@ -562,6 +562,7 @@ fn parse_fault(
         "heal" => FaultAction::Heal,
         "crash" => FaultAction::Crash {
             node: target(true)?.expect("required"),
+            at_step: None,
         },
         "restart" => FaultAction::Restart {
             node: target(false)?,

@@ -69,7 +69,7 @@ impl Scenario {
             match &fault.action {
                 FaultAction::Isolate { node }
                 | FaultAction::Bridge { node }
-                | FaultAction::Crash { node }
+                | FaultAction::Crash { node, .. }
                 | FaultAction::Pause { node } => {
                     writeln!(out, "node = {}", target(node)).unwrap();
                 }
@@ -84,6 +84,7 @@ impl Scenario {
                     writeln!(out, "sides = {sides:?}").unwrap();
                 }
                 FaultAction::Split | FaultAction::Heal | FaultAction::Restart { node: None } => {}
+                _ => todo!("written by the scenario-syntax work in progress"),
             }
             if let Some(for_ms) = fault.for_ms {
                 writeln!(out, "for_ms = {for_ms}").unwrap();

@@ -177,7 +177,8 @@ fn every_field_is_read() {
     assert_eq!(
         s.faults[6].action,
         FaultAction::Crash {
-            node: NodeTarget::Random
+            node: NodeTarget::Random,
+            at_step: None,
         }
     );
 }

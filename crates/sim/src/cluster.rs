@@ -198,7 +198,10 @@ impl Cluster {
         self.handle.kill(replica.process);
         replica.disk.crash();
         self.board.clear(node);
-        self.recorder.fault(Fault::Crash { node });
+        self.recorder.fault(Fault::Crash {
+            node,
+            at_step: None,
+        });
     }
 
     /// Starts a crashed replica again from its disk.

@@ -135,11 +135,18 @@ impl Nemesis {
                 cluster.heal();
                 None
             }
-            FaultAction::Crash { node } => {
+            FaultAction::Crash { node, at_step: _ } => {
                 let node = self.resolve(&node, &cluster.up_nodes(), cluster)?;
                 cluster.crash(node);
                 Some(Step::Restart(node))
             }
+            FaultAction::Freeze { .. }
+            | FaultAction::Link { .. }
+            | FaultAction::Swizzle { .. }
+            | FaultAction::SlowDisk { .. }
+            | FaultAction::ClockJump { .. }
+            | FaultAction::ClockRate { .. }
+            | FaultAction::Replace { .. } => todo!("fault kinds in progress"),
             FaultAction::Restart { node: None } => {
                 for node in cluster.crashed_nodes() {
                     cluster.restart(node);
