@@ -6,8 +6,9 @@
 
 use crate::error::line_and_column;
 use crate::{
-    ClusterConfig, FaultAction, LivenessConfig, NetworkConfig, NodeTarget, OperationMix, Scenario,
-    ScenarioError, ScheduledFault, WorkloadConfig,
+    ClusterConfig, FaultAction, LinkEffect, LinkSelector, LivenessConfig, MessageKind,
+    NetworkConfig, NodeTarget, OperationMix, PersistStep, Scenario, ScenarioError, ScheduledFault,
+    WorkloadConfig,
 };
 use serde::Deserialize;
 use std::ops::Range;
@@ -84,6 +85,16 @@ struct RawFault {
     from: Field<RawTarget>,
     to: Field<RawTarget>,
     sides: Field<Vec<Vec<u64>>>,
+    messages: Field<Vec<Spanned<String>>>,
+    latency_ms: Field<u64>,
+    jitter_ms: Field<u64>,
+    percent: Field<u64>,
+    nodes: Field<u64>,
+    step_ms: Field<u64>,
+    at_step: Field<String>,
+    fsync_us: Field<u64>,
+    by_ms: Field<i64>,
+    rate_percent: Field<u64>,
     for_ms: Field<u64>,
 }
 
@@ -445,56 +456,115 @@ fn parse_workload(
     Ok(workload)
 }
 
-fn parse_fault(
-    report: &Reporter,
+/// One action of every kind a scenario file can name, in the order error messages list
+/// them: the list of kinds, and of those `for_ms` can undo, come from `kind()` and
+/// `can_be_undone()` on these rather than being written out again beside them.
+const EVERY_KIND: [FaultAction; 20] = [
+    FaultAction::Isolate {
+        node: NodeTarget::Leader,
+    },
+    FaultAction::Split,
+    FaultAction::Partition { sides: Vec::new() },
+    FaultAction::Bridge {
+        node: NodeTarget::Leader,
+    },
+    FaultAction::Cut {
+        from: NodeTarget::Leader,
+        to: NodeTarget::Leader,
+    },
+    FaultAction::Heal,
+    FaultAction::Crash {
+        node: NodeTarget::Leader,
+        at_step: None,
+    },
+    FaultAction::Restart { node: None },
+    FaultAction::Pause {
+        node: NodeTarget::Leader,
+    },
+    FaultAction::Freeze {
+        node: NodeTarget::Leader,
+    },
+    every_link(LinkEffect::Delay {
+        latency_ms: 0,
+        jitter_ms: 0,
+    }),
+    every_link(LinkEffect::Loss { percent: 0 }),
+    every_link(LinkEffect::Duplicate { percent: 0 }),
+    every_link(LinkEffect::Reorder { percent: 0 }),
+    every_link(LinkEffect::Hold),
+    FaultAction::Swizzle {
+        nodes: 0,
+        step_ms: 0,
+    },
+    FaultAction::SlowDisk {
+        node: NodeTarget::Leader,
+        fsync_us: 0,
+    },
+    FaultAction::ClockJump {
+        node: NodeTarget::Leader,
+        by_ms: 0,
+    },
+    FaultAction::ClockRate {
+        node: NodeTarget::Leader,
+        rate_percent: 0,
+    },
+    FaultAction::Replace {
+        node: NodeTarget::Leader,
+    },
+];
+
+const fn every_link(effect: LinkEffect) -> FaultAction {
+    FaultAction::Link {
+        links: LinkSelector {
+            from: None,
+            to: None,
+        },
+        messages: Vec::new(),
+        effect,
+    }
+}
+
+/// The kinds of [`EVERY_KIND`] that `keep` keeps, for an error message.
+fn kind_names(keep: fn(&FaultAction) -> bool) -> Vec<&'static str> {
+    EVERY_KIND
+        .iter()
+        .filter(|action| keep(action))
+        .map(FaultAction::kind)
+        .collect()
+}
+
+/// Reads the fields of one `[[faults]]` entry, naming the entry and its kind in errors.
+struct FaultReader<'a> {
+    report: &'a Reporter<'a>,
     index: usize,
-    raw: RawFault,
-    nodes: u64,
-    duration_ms: u64,
-) -> Result<ScheduledFault, ScenarioError> {
-    let field = |name: &str| format!("faults[{index}].{name}");
-    let Some(kind) = &raw.kind else {
-        let span = raw.at_ms.as_ref().map(|f| f.span());
-        return Err(report.error(
-            span,
-            &field("kind"),
-            "missing; expected one of isolate, split, partition, bridge, cut, heal, crash, restart, pause".to_string(),
-        ));
-    };
-    let Some(at) = &raw.at_ms else {
-        return Err(report.error(
-            Some(kind.span()),
-            &field("at_ms"),
-            "missing; expected the time the fault fires, in ms".to_string(),
-        ));
-    };
-    let at_ms = *at.get_ref();
-    if at_ms >= duration_ms {
-        return Err(report.error(
-            Some(at.span()),
-            &field("at_ms"),
-            format!("expected a time before the end of the safety phase (duration_ms = {duration_ms}), found {at_ms}"),
-        ));
+    kind: &'a Spanned<String>,
+    cluster_nodes: u64,
+}
+
+impl FaultReader<'_> {
+    fn field(&self, name: &str) -> String {
+        format!("faults[{}].{name}", self.index)
     }
 
-    // The node a field names; `required`: a fault of this kind needs it.
-    let target_in = |name: &str,
-                     value: &Field<RawTarget>,
-                     required: bool|
-     -> Result<Option<NodeTarget>, ScenarioError> {
+    /// A field this kind needs is absent: reported at the entry's `kind`, which is what
+    /// makes the field necessary.
+    fn missing(&self, name: &str, what: &str) -> ScenarioError {
+        self.report.error(
+            Some(self.kind.span()),
+            &self.field(name),
+            format!("missing; a `{}` fault needs {what}", self.kind.get_ref()),
+        )
+    }
+
+    fn target(
+        &self,
+        name: &str,
+        value: &Field<RawTarget>,
+    ) -> Result<Option<NodeTarget>, ScenarioError> {
         let Some(node) = value else {
-            if required {
-                return Err(report.error(
-                    Some(kind.span()),
-                    &field(name),
-                    format!(
-                        "missing; a `{}` fault needs a node: an id, \"leader\" or \"random\"",
-                        kind.get_ref()
-                    ),
-                ));
-            }
             return Ok(None);
         };
+        let nodes = self.cluster_nodes;
         let target = match node.get_ref() {
             RawTarget::Id(id) if (1..=nodes).contains(id) => NodeTarget::Id(*id),
             RawTarget::Name(name) if name == "leader" => NodeTarget::Leader,
@@ -504,30 +574,213 @@ fn parse_fault(
                     RawTarget::Id(id) => id.to_string(),
                     RawTarget::Name(name) => format!("{name:?}"),
                 };
-                return Err(report.error(
+                return Err(self.report.error(
                     Some(node.span()),
-                    &field(name),
+                    &self.field(name),
                     format!("expected a node id from 1 to {nodes}, \"leader\" or \"random\", found {found}"),
                 ));
             }
         };
         Ok(Some(target))
-    };
-    let target = |required: bool| target_in("node", &raw.node, required);
+    }
 
+    fn required_target(
+        &self,
+        name: &str,
+        value: &Field<RawTarget>,
+    ) -> Result<NodeTarget, ScenarioError> {
+        self.target(name, value)?
+            .ok_or_else(|| self.missing(name, "a node: an id, \"leader\" or \"random\""))
+    }
+
+    fn required_number(
+        &self,
+        name: &str,
+        value: &Field<u64>,
+        min: u64,
+        max: u64,
+        what: &str,
+    ) -> Result<u64, ScenarioError> {
+        if value.is_none() {
+            return Err(self.missing(name, &format!("`{name}`, {what} between {min} and {max}")));
+        }
+        // The value is present, so the default (`min`) is never used.
+        self.report
+            .number(value, &self.field(name), min, min, max, what)
+    }
+
+    /// The effect of a link fault of this kind; `None` if the kind is no link fault.
+    fn link_effect(&self, raw: &mut RawFault) -> Result<Option<LinkEffect>, ScenarioError> {
+        let percent = |raw: &mut RawFault| {
+            self.required_number("percent", &raw.percent.take(), 1, 100, "a percentage")
+        };
+        Ok(Some(match self.kind.get_ref().as_str() {
+            "delay" => {
+                let latency = raw.latency_ms.take();
+                let latency_ms =
+                    self.required_number("latency_ms", &latency, 0, 60_000, "a latency in ms")?;
+                let jitter_ms = self.report.number(
+                    &raw.jitter_ms.take(),
+                    &self.field("jitter_ms"),
+                    0,
+                    0,
+                    60_000,
+                    "a jitter in ms",
+                )?;
+                if latency_ms == 0 && jitter_ms == 0 {
+                    return Err(self.report.error(
+                        latency.map(|f| f.span()),
+                        &self.field("latency_ms"),
+                        "expected `latency_ms` or `jitter_ms` above 0 (a delay of 0 ms does nothing), found both 0"
+                            .to_string(),
+                    ));
+                }
+                LinkEffect::Delay {
+                    latency_ms,
+                    jitter_ms,
+                }
+            }
+            "loss" => LinkEffect::Loss {
+                percent: percent(raw)?,
+            },
+            "duplicate" => LinkEffect::Duplicate {
+                percent: percent(raw)?,
+            },
+            "reorder" => LinkEffect::Reorder {
+                percent: percent(raw)?,
+            },
+            "hold" => LinkEffect::Hold,
+            _ => return Ok(None),
+        }))
+    }
+
+    /// The message kinds a link fault is limited to, in file order; none is every kind.
+    fn messages(
+        &self,
+        value: Field<Vec<Spanned<String>>>,
+    ) -> Result<Vec<MessageKind>, ScenarioError> {
+        let mut kinds = Vec::new();
+        for (index, name) in value
+            .map(Spanned::into_inner)
+            .unwrap_or_default()
+            .into_iter()
+            .enumerate()
+        {
+            let error = |message: String| {
+                self.report.error(
+                    Some(name.span()),
+                    &self.field(&format!("messages[{index}]")),
+                    message,
+                )
+            };
+            let Some(kind) = MessageKind::from_name(name.get_ref()) else {
+                let known: Vec<&str> = MessageKind::ALL.iter().map(|(_, name)| *name).collect();
+                return Err(error(format!(
+                    "expected a message kind, one of {}, found {:?}",
+                    known.join(", "),
+                    name.get_ref()
+                )));
+            };
+            if kinds.contains(&kind) {
+                return Err(error(format!(
+                    "expected each message kind once, found {:?} again",
+                    name.get_ref()
+                )));
+            }
+            kinds.push(kind);
+        }
+        Ok(kinds)
+    }
+
+    fn at_step(&self, value: &Field<String>) -> Result<Option<PersistStep>, ScenarioError> {
+        let Some(step) = value else {
+            return Ok(None);
+        };
+        match PersistStep::from_name(step.get_ref()) {
+            Some(step) => Ok(Some(step)),
+            None => {
+                let known: Vec<&str> = PersistStep::ALL.iter().map(|(_, name)| *name).collect();
+                Err(self.report.error(
+                    Some(step.span()),
+                    &self.field("at_step"),
+                    format!(
+                        "expected one of {}, found {:?}",
+                        known.join(", "),
+                        step.get_ref()
+                    ),
+                ))
+            }
+        }
+    }
+
+    fn clock_jump(&self, value: &Field<i64>) -> Result<i64, ScenarioError> {
+        let what = format!(
+            "a nonzero jump in ms between -{MAX_TIME_MS} and {MAX_TIME_MS} (negative: backwards)"
+        );
+        let Some(by) = value else {
+            return Err(self.missing("by_ms", &format!("`by_ms`, {what}")));
+        };
+        let by_ms = *by.get_ref();
+        if by_ms == 0 || by_ms.unsigned_abs() > MAX_TIME_MS {
+            return Err(self.report.error(
+                Some(by.span()),
+                &self.field("by_ms"),
+                format!("expected {what}, found {by_ms}"),
+            ));
+        }
+        Ok(by_ms)
+    }
+}
+
+fn parse_fault(
+    report: &Reporter,
+    index: usize,
+    mut raw: RawFault,
+    nodes: u64,
+    duration_ms: u64,
+) -> Result<ScheduledFault, ScenarioError> {
+    let Some(kind) = raw.kind.take() else {
+        let span = raw.at_ms.as_ref().map(|f| f.span());
+        return Err(report.error(
+            span,
+            &format!("faults[{index}].kind"),
+            format!(
+                "missing; expected one of {}",
+                kind_names(|_| true).join(", ")
+            ),
+        ));
+    };
+    let r = FaultReader {
+        report,
+        index,
+        kind: &kind,
+        cluster_nodes: nodes,
+    };
+    let Some(at) = raw.at_ms.take() else {
+        return Err(report.error(
+            Some(kind.span()),
+            &r.field("at_ms"),
+            "missing; expected the time the fault fires, in ms".to_string(),
+        ));
+    };
+    let at_ms = *at.get_ref();
+    if at_ms >= duration_ms {
+        return Err(report.error(
+            Some(at.span()),
+            &r.field("at_ms"),
+            format!("expected a time before the end of the safety phase (duration_ms = {duration_ms}), found {at_ms}"),
+        ));
+    }
+
+    // Each kind takes the fields it reads out of `raw`; what is left is checked below.
     let action = match kind.get_ref().as_str() {
         "isolate" => FaultAction::Isolate {
-            node: target(true)?.expect("required"),
+            node: r.required_target("node", &raw.node.take())?,
         },
         "split" => FaultAction::Split,
         "partition" => {
-            let Some(sides) = &raw.sides else {
-                return Err(report.error(
-                    Some(kind.span()),
-                    &field("sides"),
-                    "missing; a `partition` fault needs sides, e.g. sides = [[1, 2], [3, 4, 5]]"
-                        .to_string(),
-                ));
+            let Some(sides) = raw.sides.take() else {
+                return Err(r.missing("sides", "sides, e.g. sides = [[1, 2], [3, 4, 5]]"));
             };
             let mut seen = std::collections::BTreeSet::new();
             let valid_ids = sides
@@ -541,95 +794,165 @@ fn parse_fault(
             {
                 return Err(report.error(
                     Some(sides.span()),
-                    &field("sides"),
+                    &r.field("sides"),
                     format!("expected two or more non-empty sides of distinct node ids from 1 to {nodes}, found {:?}", sides.get_ref()),
                 ));
             }
             FaultAction::Partition {
-                sides: sides.get_ref().clone(),
+                sides: sides.into_inner(),
             }
         }
         "bridge" => FaultAction::Bridge {
-            node: target(true)?.expect("required"),
+            node: r.required_target("node", &raw.node.take())?,
         },
         "cut" => FaultAction::Cut {
-            from: target_in("from", &raw.from, true)?.expect("required"),
-            to: target_in("to", &raw.to, true)?.expect("required"),
+            from: r.required_target("from", &raw.from.take())?,
+            to: r.required_target("to", &raw.to.take())?,
         },
         "pause" => FaultAction::Pause {
-            node: target(true)?.expect("required"),
+            node: r.required_target("node", &raw.node.take())?,
+        },
+        "freeze" => FaultAction::Freeze {
+            node: r.required_target("node", &raw.node.take())?,
         },
         "heal" => FaultAction::Heal,
         "crash" => FaultAction::Crash {
-            node: target(true)?.expect("required"),
-            at_step: None,
+            node: r.required_target("node", &raw.node.take())?,
+            at_step: r.at_step(&raw.at_step.take())?,
         },
         "restart" => FaultAction::Restart {
-            node: target(false)?,
+            node: r.target("node", &raw.node.take())?,
         },
-        other => {
-            return Err(report.error(
-                Some(kind.span()),
-                &field("kind"),
-                format!(
-                "expected one of isolate, split, partition, bridge, cut, heal, crash, restart, pause, found {other:?}"
-            ),
-            ))
-        }
+        "swizzle" => FaultAction::Swizzle {
+            nodes: r.required_number("nodes", &raw.nodes.take(), 1, nodes, "a node count")?,
+            step_ms: r.required_number(
+                "step_ms",
+                &raw.step_ms.take(),
+                1,
+                MAX_TIME_MS,
+                "a time in ms",
+            )?,
+        },
+        "slow-disk" => FaultAction::SlowDisk {
+            node: r.required_target("node", &raw.node.take())?,
+            fsync_us: r.required_number(
+                "fsync_us",
+                &raw.fsync_us.take(),
+                1,
+                10_000_000,
+                "an fsync time in µs",
+            )?,
+        },
+        "clock-jump" => FaultAction::ClockJump {
+            node: r.required_target("node", &raw.node.take())?,
+            by_ms: r.clock_jump(&raw.by_ms.take())?,
+        },
+        "clock-rate" => FaultAction::ClockRate {
+            node: r.required_target("node", &raw.node.take())?,
+            rate_percent: r.required_number(
+                "rate_percent",
+                &raw.rate_percent.take(),
+                1,
+                1_000,
+                "a clock rate in percent of real speed",
+            )?,
+        },
+        "replace" => FaultAction::Replace {
+            node: r.required_target("node", &raw.node.take())?,
+        },
+        other => match r.link_effect(&mut raw)? {
+            Some(effect) => FaultAction::Link {
+                links: LinkSelector {
+                    from: r.target("from", &raw.from.take())?,
+                    to: r.target("to", &raw.to.take())?,
+                },
+                messages: r.messages(raw.messages.take())?,
+                effect,
+            },
+            None => {
+                return Err(report.error(
+                    Some(kind.span()),
+                    &r.field("kind"),
+                    format!(
+                        "expected one of {}, found {other:?}",
+                        kind_names(|_| true).join(", ")
+                    ),
+                ))
+            }
+        },
     };
 
-    // A field that this kind of fault does not use is a mistake, not something to ignore.
-    let is_cut = matches!(action, FaultAction::Cut { .. });
-    let unused: [(&str, Option<Range<usize>>, bool); 4] = [
-        (
-            "node",
-            raw.node.as_ref().map(|f| f.span()),
-            matches!(
-                action,
-                FaultAction::Isolate { .. }
-                    | FaultAction::Bridge { .. }
-                    | FaultAction::Crash { .. }
-                    | FaultAction::Restart { .. }
-                    | FaultAction::Pause { .. }
-            ),
-        ),
-        ("from", raw.from.as_ref().map(|f| f.span()), is_cut),
-        ("to", raw.to.as_ref().map(|f| f.span()), is_cut),
-        (
-            "sides",
-            raw.sides.as_ref().map(|f| f.span()),
-            matches!(action, FaultAction::Partition { .. }),
-        ),
-    ];
-    for (name, span, used) in unused {
-        if span.is_some() && !used {
-            return Err(report.error(
-                span,
-                &field(name),
-                format!("not used by a `{}` fault; remove it", action.kind()),
-            ));
-        }
+    // A field that this kind of fault does not read is a mistake, not something to ignore;
+    // the first one in the file is reported. Listing every field by name here makes a new
+    // field a compile error until it is checked.
+    let RawFault {
+        at_ms: _,
+        kind: _,
+        node,
+        from,
+        to,
+        sides,
+        messages,
+        latency_ms,
+        jitter_ms,
+        percent,
+        nodes: swizzle_nodes,
+        step_ms,
+        at_step,
+        fsync_us,
+        by_ms,
+        rate_percent,
+        for_ms,
+    } = raw;
+    let unused = [
+        ("node", node.map(|f| f.span())),
+        ("from", from.map(|f| f.span())),
+        ("to", to.map(|f| f.span())),
+        ("sides", sides.map(|f| f.span())),
+        ("messages", messages.map(|f| f.span())),
+        ("latency_ms", latency_ms.map(|f| f.span())),
+        ("jitter_ms", jitter_ms.map(|f| f.span())),
+        ("percent", percent.map(|f| f.span())),
+        ("nodes", swizzle_nodes.map(|f| f.span())),
+        ("step_ms", step_ms.map(|f| f.span())),
+        ("at_step", at_step.map(|f| f.span())),
+        ("fsync_us", fsync_us.map(|f| f.span())),
+        ("by_ms", by_ms.map(|f| f.span())),
+        ("rate_percent", rate_percent.map(|f| f.span())),
+    ]
+    .into_iter()
+    .filter_map(|(name, span)| Some((name, span?)))
+    .min_by_key(|(_, span)| span.start);
+    if let Some((name, span)) = unused {
+        return Err(report.error(
+            Some(span),
+            &r.field(name),
+            format!("not used by a `{}` fault; remove it", action.kind()),
+        ));
     }
-    let for_ms = match &raw.for_ms {
+    let for_ms = match for_ms {
         None => None,
         Some(for_ms) if !action.can_be_undone() => {
+            let undoable = kind_names(FaultAction::can_be_undone);
+            let (last, rest) = undoable.split_last().expect("some kinds can be undone");
             return Err(report.error(
                 Some(for_ms.span()),
-                &field("for_ms"),
+                &r.field("for_ms"),
                 format!(
-                "not used by a `{}` fault (only isolate, split, partition, bridge, cut, crash and pause can be undone)",
-                action.kind()
-            ),
-            ))
+                    "not used by a `{}` fault (only {} and {last} can be undone)",
+                    action.kind(),
+                    rest.join(", ")
+                ),
+            ));
         }
         Some(for_ms) if *for_ms.get_ref() == 0 => {
             return Err(report.error(
                 Some(for_ms.span()),
-                &field("for_ms"),
+                &r.field("for_ms"),
                 "expected a duration above 0 ms".to_string(),
             ))
         }
-        Some(for_ms) => Some(*for_ms.get_ref()),
+        Some(for_ms) => Some(for_ms.into_inner()),
     };
     Ok(ScheduledFault {
         at_ms,

@@ -1,7 +1,7 @@
 //! A scenario written back as TOML, with every default spelled out: the exact input that
 //! replays a run, kept next to its report.
 
-use crate::{FaultAction, NodeTarget, Scenario};
+use crate::{FaultAction, LinkEffect, NodeTarget, Scenario};
 use std::fmt::Write;
 
 impl Scenario {
@@ -69,22 +69,75 @@ impl Scenario {
             match &fault.action {
                 FaultAction::Isolate { node }
                 | FaultAction::Bridge { node }
-                | FaultAction::Crash { node, .. }
-                | FaultAction::Pause { node } => {
+                | FaultAction::Pause { node }
+                | FaultAction::Freeze { node }
+                | FaultAction::Replace { node }
+                | FaultAction::Restart { node: Some(node) } => {
                     writeln!(out, "node = {}", target(node)).unwrap();
                 }
-                FaultAction::Restart { node: Some(node) } => {
+                FaultAction::Crash { node, at_step } => {
                     writeln!(out, "node = {}", target(node)).unwrap();
+                    if let Some(step) = at_step {
+                        writeln!(out, "at_step = {}", quoted(step.name())).unwrap();
+                    }
+                }
+                FaultAction::SlowDisk { node, fsync_us } => {
+                    writeln!(out, "node = {}\nfsync_us = {fsync_us}", target(node)).unwrap();
+                }
+                FaultAction::ClockJump { node, by_ms } => {
+                    writeln!(out, "node = {}\nby_ms = {by_ms}", target(node)).unwrap();
+                }
+                FaultAction::ClockRate { node, rate_percent } => {
+                    writeln!(
+                        out,
+                        "node = {}\nrate_percent = {rate_percent}",
+                        target(node)
+                    )
+                    .unwrap();
                 }
                 FaultAction::Cut { from, to } => {
                     writeln!(out, "from = {}", target(from)).unwrap();
                     writeln!(out, "to = {}", target(to)).unwrap();
                 }
+                FaultAction::Link {
+                    links,
+                    messages,
+                    effect,
+                } => {
+                    if let Some(from) = &links.from {
+                        writeln!(out, "from = {}", target(from)).unwrap();
+                    }
+                    if let Some(to) = &links.to {
+                        writeln!(out, "to = {}", target(to)).unwrap();
+                    }
+                    if !messages.is_empty() {
+                        let names: Vec<String> =
+                            messages.iter().map(|kind| quoted(kind.name())).collect();
+                        writeln!(out, "messages = [{}]", names.join(", ")).unwrap();
+                    }
+                    match effect {
+                        LinkEffect::Delay {
+                            latency_ms,
+                            jitter_ms,
+                        } => {
+                            writeln!(out, "latency_ms = {latency_ms}\njitter_ms = {jitter_ms}")
+                                .unwrap();
+                        }
+                        LinkEffect::Loss { percent }
+                        | LinkEffect::Duplicate { percent }
+                        | LinkEffect::Reorder { percent } => {
+                            writeln!(out, "percent = {percent}").unwrap();
+                        }
+                        LinkEffect::Hold => {}
+                    }
+                }
+                FaultAction::Swizzle { nodes, step_ms } => {
+                    writeln!(out, "nodes = {nodes}\nstep_ms = {step_ms}").unwrap();
+                }
                 FaultAction::Partition { sides } => {
                     writeln!(out, "sides = {sides:?}").unwrap();
                 }
                 FaultAction::Split | FaultAction::Heal | FaultAction::Restart { node: None } => {}
-                _ => todo!("written by the scenario-syntax work in progress"),
             }
             if let Some(for_ms) = fault.for_ms {
                 writeln!(out, "for_ms = {for_ms}").unwrap();

@@ -1,6 +1,9 @@
 //! Scenario files: defaults, round trips and precise errors.
 
-use scenario::{FaultAction, NodeTarget, Scenario, ScenarioError};
+use scenario::{
+    FaultAction, LinkEffect, LinkSelector, MessageKind, NodeTarget, PersistStep, Scenario,
+    ScenarioError, ScheduledFault,
+};
 
 fn parse(text: &str) -> Result<Scenario, ScenarioError> {
     Scenario::parse(text, "test.toml", "test")
@@ -92,6 +95,84 @@ at_ms = 12000
 kind = "pause"
 node = "random"
 for_ms = 700
+
+[[faults]]
+at_ms = 12500
+kind = "freeze"
+node = 1
+for_ms = 300
+
+[[faults]]
+at_ms = 13000
+kind = "delay"
+from = "leader"
+messages = ["MsgAppend", "MsgHeartbeat"]
+latency_ms = 20
+jitter_ms = 5
+for_ms = 1000
+
+[[faults]]
+at_ms = 13500
+kind = "loss"
+to = 2
+percent = 30
+
+[[faults]]
+at_ms = 14000
+kind = "duplicate"
+percent = 10
+for_ms = 400
+
+[[faults]]
+at_ms = 14500
+kind = "reorder"
+from = 1
+to = 3
+percent = 50
+
+[[faults]]
+at_ms = 15000
+kind = "hold"
+messages = ["client-response"]
+for_ms = 500
+
+[[faults]]
+at_ms = 15500
+kind = "swizzle"
+nodes = 2
+step_ms = 200
+
+[[faults]]
+at_ms = 16000
+kind = "crash"
+node = "leader"
+at_step = "after-sync"
+for_ms = 300
+
+[[faults]]
+at_ms = 16500
+kind = "slow-disk"
+node = 3
+fsync_us = 50000
+for_ms = 1000
+
+[[faults]]
+at_ms = 17000
+kind = "clock-jump"
+node = "random"
+by_ms = -1500
+
+[[faults]]
+at_ms = 17500
+kind = "clock-rate"
+node = 2
+rate_percent = 150
+for_ms = 2000
+
+[[faults]]
+at_ms = 18000
+kind = "replace"
+node = "leader"
 "#;
 
 #[test]
@@ -137,7 +218,7 @@ fn every_field_is_read() {
     );
     assert_eq!((s.workload.mix.get, s.workload.mix.delete), (1, 4));
     assert_eq!(s.liveness.timeout_ms, 5_000);
-    assert_eq!(s.faults.len(), 10);
+    assert_eq!(s.faults.len(), 22);
     assert_eq!(
         s.faults[7].action,
         FaultAction::Bridge {
@@ -340,6 +421,453 @@ fn fault_errors_name_the_fault() {
     for (text, line, field) in cases {
         let e = error(text);
         assert_eq!((e.line, e.field.as_str()), (line, field), "{text}\n=> {e}");
+    }
+}
+
+#[test]
+fn every_new_fault_kind_is_read() {
+    let s = parse(FULL).unwrap();
+    let fault = |at_ms, action, for_ms| ScheduledFault {
+        at_ms,
+        action,
+        for_ms,
+    };
+    let link = |from, to, messages, effect| FaultAction::Link {
+        links: LinkSelector { from, to },
+        messages,
+        effect,
+    };
+    let expected = vec![
+        fault(
+            12_500,
+            FaultAction::Freeze {
+                node: NodeTarget::Id(1),
+            },
+            Some(300),
+        ),
+        fault(
+            13_000,
+            link(
+                Some(NodeTarget::Leader),
+                None,
+                vec![MessageKind::Append, MessageKind::Heartbeat],
+                LinkEffect::Delay {
+                    latency_ms: 20,
+                    jitter_ms: 5,
+                },
+            ),
+            Some(1_000),
+        ),
+        fault(
+            13_500,
+            link(
+                None,
+                Some(NodeTarget::Id(2)),
+                vec![],
+                LinkEffect::Loss { percent: 30 },
+            ),
+            None,
+        ),
+        fault(
+            14_000,
+            link(None, None, vec![], LinkEffect::Duplicate { percent: 10 }),
+            Some(400),
+        ),
+        fault(
+            14_500,
+            link(
+                Some(NodeTarget::Id(1)),
+                Some(NodeTarget::Id(3)),
+                vec![],
+                LinkEffect::Reorder { percent: 50 },
+            ),
+            None,
+        ),
+        fault(
+            15_000,
+            link(
+                None,
+                None,
+                vec![MessageKind::ClientResponse],
+                LinkEffect::Hold,
+            ),
+            Some(500),
+        ),
+        fault(
+            15_500,
+            FaultAction::Swizzle {
+                nodes: 2,
+                step_ms: 200,
+            },
+            None,
+        ),
+        fault(
+            16_000,
+            FaultAction::Crash {
+                node: NodeTarget::Leader,
+                at_step: Some(PersistStep::AfterSync),
+            },
+            Some(300),
+        ),
+        fault(
+            16_500,
+            FaultAction::SlowDisk {
+                node: NodeTarget::Id(3),
+                fsync_us: 50_000,
+            },
+            Some(1_000),
+        ),
+        fault(
+            17_000,
+            FaultAction::ClockJump {
+                node: NodeTarget::Random,
+                by_ms: -1_500,
+            },
+            None,
+        ),
+        fault(
+            17_500,
+            FaultAction::ClockRate {
+                node: NodeTarget::Id(2),
+                rate_percent: 150,
+            },
+            Some(2_000),
+        ),
+        fault(
+            18_000,
+            FaultAction::Replace {
+                node: NodeTarget::Leader,
+            },
+            None,
+        ),
+    ];
+    assert_eq!(s.faults[10..], expected);
+}
+
+#[test]
+fn every_crash_step_and_message_kind_is_read_by_its_name() {
+    for (step, name) in PersistStep::ALL {
+        let text =
+            format!("[[faults]]\nat_ms = 1\nkind = \"crash\"\nnode = 1\nat_step = \"{name}\"\n");
+        let action = &parse(&text).unwrap().faults[0].action;
+        assert_eq!(
+            action,
+            &FaultAction::Crash {
+                node: NodeTarget::Id(1),
+                at_step: Some(step)
+            }
+        );
+    }
+    let names: Vec<String> = MessageKind::ALL
+        .iter()
+        .map(|(_, name)| format!("{name:?}"))
+        .collect();
+    let text = format!(
+        "[[faults]]\nat_ms = 1\nkind = \"hold\"\nmessages = [{}]\n",
+        names.join(", ")
+    );
+    let scenario = parse(&text).unwrap();
+    let FaultAction::Link { messages, .. } = &scenario.faults[0].action else {
+        panic!("a hold is a link fault: {:?}", scenario.faults[0]);
+    };
+    let all: Vec<MessageKind> = MessageKind::ALL.iter().map(|(kind, _)| *kind).collect();
+    assert_eq!(messages, &all);
+}
+
+#[test]
+fn an_empty_message_list_is_every_message() {
+    let text = "[[faults]]\nat_ms = 1\nkind = \"loss\"\npercent = 5\nmessages = []\n";
+    assert_eq!(
+        parse(text).unwrap().faults[0].action,
+        FaultAction::Link {
+            links: LinkSelector::default(),
+            messages: vec![],
+            effect: LinkEffect::Loss { percent: 5 },
+        }
+    );
+}
+
+/// The kinds an unknown `kind` is told to choose from are exactly the kinds of FULL, so
+/// FULL (and the round trip over it) covers every kind the parser knows.
+#[test]
+fn the_full_example_has_every_kind_the_parser_names() {
+    let e = error("[[faults]]\nat_ms = 1\nkind = \"explode\"\n");
+    let listed = e
+        .message
+        .strip_prefix("expected one of ")
+        .and_then(|rest| rest.strip_suffix(", found \"explode\""))
+        .unwrap_or_else(|| panic!("{e}"));
+    let missing = error("[[faults]]\nat_ms = 1\n");
+    assert_eq!(
+        missing.message,
+        format!("missing; expected one of {listed}"),
+        "{missing}"
+    );
+    let mut listed: Vec<&str> = listed.split(", ").collect();
+    let full = parse(FULL).unwrap();
+    let mut in_full: Vec<&str> = full.faults.iter().map(|f| f.action.kind()).collect();
+    listed.sort_unstable();
+    in_full.sort_unstable();
+    in_full.dedup();
+    assert_eq!(listed, in_full);
+}
+
+#[test]
+fn new_fault_kind_errors_name_field_line_and_expectation() {
+    let fault = |body: &str| format!("[cluster]\nnodes = 3\n[[faults]]\nat_ms = 1\n{body}");
+    // (the fault's fields from line 5 on, the line and field of the error, a piece of its message)
+    let cases = [
+        (
+            "kind = \"loss\"\npercent = 5\nmessages = [\"MsgAppend\", \"MsgFoo\"]\n",
+            7,
+            "faults[0].messages[1]",
+            "expected a message kind, one of MsgAppend,",
+        ),
+        (
+            "kind = \"loss\"\npercent = 5\nmessages = [\"MsgFoo\"]\n",
+            7,
+            "faults[0].messages[0]",
+            "client-response, found \"MsgFoo\"",
+        ),
+        (
+            "kind = \"hold\"\nmessages = [\"client-request\", \"MsgAppend\", \"client-request\"]\n",
+            6,
+            "faults[0].messages[2]",
+            "expected each message kind once, found \"client-request\" again",
+        ),
+        (
+            "kind = \"hold\"\nmessages = \"MsgAppend\"\n",
+            6,
+            "",
+            "sequence",
+        ),
+        (
+            "kind = \"crash\"\nnode = 1\nat_step = \"before-fsync\"\n",
+            7,
+            "faults[0].at_step",
+            "expected one of before-sync, after-sync, after-send, after-apply, found \"before-fsync\"",
+        ),
+        (
+            "kind = \"loss\"\npercent = 0\n",
+            6,
+            "faults[0].percent",
+            "expected a percentage between 1 and 100, found 0",
+        ),
+        (
+            "kind = \"duplicate\"\npercent = 101\n",
+            6,
+            "faults[0].percent",
+            "between 1 and 100, found 101",
+        ),
+        (
+            "kind = \"delay\"\nlatency_ms = 0\n",
+            6,
+            "faults[0].latency_ms",
+            "expected `latency_ms` or `jitter_ms` above 0",
+        ),
+        (
+            "kind = \"delay\"\nlatency_ms = 0\njitter_ms = 0\n",
+            6,
+            "faults[0].latency_ms",
+            "found both 0",
+        ),
+        (
+            "kind = \"delay\"\nlatency_ms = 60001\n",
+            6,
+            "faults[0].latency_ms",
+            "between 0 and 60000, found 60001",
+        ),
+        (
+            "kind = \"delay\"\nlatency_ms = 1\njitter_ms = 70000\n",
+            7,
+            "faults[0].jitter_ms",
+            "between 0 and 60000, found 70000",
+        ),
+        (
+            "kind = \"delay\"\nfrom = 4\nlatency_ms = 1\n",
+            6,
+            "faults[0].from",
+            "expected a node id from 1 to 3, \"leader\" or \"random\", found 4",
+        ),
+        (
+            "kind = \"hold\"\nto = \"follower\"\n",
+            6,
+            "faults[0].to",
+            "found \"follower\"",
+        ),
+        // A field a kind needs is missing: reported at the `kind` that needs it.
+        (
+            "kind = \"freeze\"\n",
+            5,
+            "faults[0].node",
+            "missing; a `freeze` fault needs a node",
+        ),
+        (
+            "kind = \"delay\"\njitter_ms = 5\n",
+            5,
+            "faults[0].latency_ms",
+            "missing; a `delay` fault needs `latency_ms`, a latency in ms between 0 and 60000",
+        ),
+        (
+            "kind = \"loss\"\n",
+            5,
+            "faults[0].percent",
+            "missing; a `loss` fault needs `percent`, a percentage between 1 and 100",
+        ),
+        ("kind = \"duplicate\"\n", 5, "faults[0].percent", "missing"),
+        ("kind = \"reorder\"\n", 5, "faults[0].percent", "missing"),
+        (
+            "kind = \"swizzle\"\nstep_ms = 100\n",
+            5,
+            "faults[0].nodes",
+            "missing; a `swizzle` fault needs `nodes`, a node count between 1 and 3",
+        ),
+        (
+            "kind = \"swizzle\"\nnodes = 2\n",
+            5,
+            "faults[0].step_ms",
+            "missing; a `swizzle` fault needs `step_ms`",
+        ),
+        (
+            "kind = \"slow-disk\"\nfsync_us = 100\n",
+            5,
+            "faults[0].node",
+            "missing",
+        ),
+        (
+            "kind = \"slow-disk\"\nnode = 1\n",
+            5,
+            "faults[0].fsync_us",
+            "needs `fsync_us`, an fsync time in µs between 1 and 10000000",
+        ),
+        (
+            "kind = \"clock-jump\"\nnode = 1\n",
+            5,
+            "faults[0].by_ms",
+            "needs `by_ms`, a nonzero jump in ms",
+        ),
+        (
+            "kind = \"clock-rate\"\nnode = 1\n",
+            5,
+            "faults[0].rate_percent",
+            "needs `rate_percent`, a clock rate in percent of real speed between 1 and 1000",
+        ),
+        ("kind = \"replace\"\n", 5, "faults[0].node", "missing"),
+        // Values out of range.
+        (
+            "kind = \"swizzle\"\nnodes = 4\nstep_ms = 100\n",
+            6,
+            "faults[0].nodes",
+            "between 1 and 3, found 4",
+        ),
+        (
+            "kind = \"swizzle\"\nnodes = 2\nstep_ms = 0\n",
+            7,
+            "faults[0].step_ms",
+            "found 0",
+        ),
+        (
+            "kind = \"slow-disk\"\nnode = 1\nfsync_us = 0\n",
+            7,
+            "faults[0].fsync_us",
+            "found 0",
+        ),
+        (
+            "kind = \"clock-jump\"\nnode = 1\nby_ms = 0\n",
+            7,
+            "faults[0].by_ms",
+            "expected a nonzero jump in ms between -604800000 and 604800000 (negative: backwards), found 0",
+        ),
+        (
+            "kind = \"clock-jump\"\nnode = 1\nby_ms = -604800001\n",
+            7,
+            "faults[0].by_ms",
+            "found -604800001",
+        ),
+        (
+            "kind = \"clock-rate\"\nnode = 1\nrate_percent = 1001\n",
+            7,
+            "faults[0].rate_percent",
+            "between 1 and 1000, found 1001",
+        ),
+        (
+            "kind = \"clock-rate\"\nnode = 1\nrate_percent = 0\n",
+            7,
+            "faults[0].rate_percent",
+            "found 0",
+        ),
+        // A field the kind does not use; the first in the file is named.
+        (
+            "kind = \"hold\"\npercent = 5\n",
+            6,
+            "faults[0].percent",
+            "not used by a `hold` fault; remove it",
+        ),
+        (
+            "kind = \"loss\"\npercent = 5\nlatency_ms = 3\n",
+            7,
+            "faults[0].latency_ms",
+            "not used by a `loss` fault",
+        ),
+        (
+            "kind = \"replace\"\nstep_ms = 5\nnode = 1\nmessages = []\n",
+            6,
+            "faults[0].step_ms",
+            "not used by a `replace` fault",
+        ),
+        (
+            "kind = \"pause\"\nnode = 1\nat_step = \"after-send\"\n",
+            7,
+            "faults[0].at_step",
+            "not used by a `pause` fault",
+        ),
+        (
+            "kind = \"delay\"\nnode = 1\nlatency_ms = 3\n",
+            6,
+            "faults[0].node",
+            "not used by a `delay` fault",
+        ),
+        (
+            "kind = \"freeze\"\nnode = 1\nby_ms = 3\n",
+            7,
+            "faults[0].by_ms",
+            "not used by a `freeze` fault",
+        ),
+        (
+            "kind = \"cut\"\nfrom = 1\nto = 2\nmessages = [\"MsgAppend\"]\n",
+            8,
+            "faults[0].messages",
+            "not used by a `cut` fault",
+        ),
+        // `for_ms` on a kind that cannot be undone.
+        (
+            "kind = \"swizzle\"\nnodes = 2\nstep_ms = 100\nfor_ms = 1000\n",
+            8,
+            "faults[0].for_ms",
+            "not used by a `swizzle` fault (only isolate, split, partition, bridge, cut, crash, pause, freeze, delay, loss, duplicate, reorder, hold, slow-disk and clock-rate can be undone)",
+        ),
+        (
+            "kind = \"clock-jump\"\nnode = 1\nby_ms = 100\nfor_ms = 1000\n",
+            8,
+            "faults[0].for_ms",
+            "not used by a `clock-jump` fault",
+        ),
+        (
+            "kind = \"replace\"\nnode = 1\nfor_ms = 1000\n",
+            7,
+            "faults[0].for_ms",
+            "not used by a `replace` fault",
+        ),
+    ];
+    for (body, line, field, message) in cases {
+        let text = fault(body);
+        let e = error(&text);
+        assert_eq!((e.line, e.field.as_str()), (line, field), "{text}\n=> {e}");
+        assert!(e.message.contains(message), "{text}\n=> {e}");
+        assert!(
+            e.to_string().starts_with(&format!("test.toml:{line}:")),
+            "{e}"
+        );
     }
 }
 
