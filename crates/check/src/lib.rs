@@ -9,7 +9,12 @@
 //!   any later time, or never.
 //! - `one-leader-per-term` ([`check_election_safety`]): Raft's election safety, from the
 //!   leader changes the replicas recorded.
-//! - `liveness` ([`check_liveness`]): after the faults stopped, a write succeeded in time.
+//! - `replica-agreement` ([`check_replica_agreement`]): replicas' checkpoints at the same
+//!   applied index agree, on the entries applied and on the state they led to.
+//! - `revisions-never-go-back` ([`check_revision_monotonicity`]): no answer shows a store
+//!   revision below one shown before it was called, by the same client or any other.
+//! - `liveness` ([`check_liveness`]): after the faults stopped, a write and then a read
+//!   succeeded in time.
 //!
 //! Histories from other tools are checked the same way: [`import`] reads Jepsen register
 //! logs, Porcupine's EDN key-value lines and Jepsen's EDN lock lines, [`models`] holds their
@@ -27,6 +32,8 @@ mod liveness;
 mod model;
 pub mod models;
 mod partitioned;
+mod replica_agreement;
+mod revision_monotonicity;
 mod verdict;
 pub mod wgl;
 
@@ -49,16 +56,21 @@ pub use partitioned::{
     check_kv_append_history, check_mutex_history, check_partitions, check_register_history,
     ModelOperation, Partitions,
 };
+pub use replica_agreement::check_replica_agreement;
+pub use revision_monotonicity::check_revision_monotonicity;
 pub use verdict::{
     Budget, CheckKind, CheckReport, CheckResult, Evidence, LinearizabilityViolation, Verdict,
 };
 
-/// Runs every check on the history: linearizability, election safety, then liveness.
+/// Runs every check on the history: linearizability, election safety, replica agreement,
+/// revision monotonicity, then liveness.
 pub fn check_history(history: &history::History, budget: &Budget) -> Verdict {
     Verdict {
         checks: vec![
             check_linearizable(history, budget),
             check_election_safety(history),
+            check_replica_agreement(history),
+            check_revision_monotonicity(history),
             check_liveness(history),
         ],
     }

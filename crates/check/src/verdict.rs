@@ -118,6 +118,28 @@ pub enum Evidence {
         term: u64,
         elected: Vec<(u64, u64)>,
     },
+    /// Checkpoints at `applied_index` carry different log digests: the entries committed up
+    /// to there are not the same on every replica (or on one replica across a restart).
+    /// `checkpoints`: every checkpoint at that index.
+    CommittedEntriesChanged {
+        applied_index: u64,
+        checkpoints: Vec<history::ReplicaCheckpoint>,
+    },
+    /// Checkpoints at `applied_index` agree on the log but not on the state it led to.
+    ReplicasDiverged {
+        applied_index: u64,
+        checkpoints: Vec<history::ReplicaCheckpoint>,
+    },
+    /// Op `later_op` was called after op `earlier_op` returned (or, of the same client,
+    /// after it) but observed a lower store revision.
+    RevisionWentBack {
+        earlier_client: u64,
+        earlier_op: u64,
+        earlier_revision: u64,
+        later_client: u64,
+        later_op: u64,
+        later_revision: u64,
+    },
 }
 
 /// Where the search for a linearization of one key's operations got stuck.

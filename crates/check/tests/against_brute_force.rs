@@ -54,6 +54,7 @@ impl Key {
                 Outcome::Ok(KvOutput::Get {
                     value,
                     mod_revision,
+                    ..
                 }),
             ) => {
                 if self.shows(value, *mod_revision) {
@@ -156,7 +157,8 @@ fn request_and_reply() -> impl Strategy<Value = (KvInput, KvOutput)> {
             KvInput::Get { key: key() },
             KvOutput::Get {
                 value,
-                mod_revision
+                mod_revision,
+                revision: None,
             }
         )),
         (value(), 1..6u64).prop_map(move |(value, revision)| (

@@ -55,6 +55,7 @@ fn get(
     let output = KvOutput::Get {
         value: value.map(str::to_string),
         mod_revision,
+        revision: None,
     };
     op(
         client,

@@ -1,17 +1,20 @@
-//! The liveness check: after healing, a write must succeed by the deadline.
+//! The liveness check: after healing, a write and then a read must succeed by the deadline.
 
 use check::{check_liveness, CheckKind, CheckResult, Evidence};
-use history::{History, LivenessProbe};
+use history::{History, LeaderChange, LivenessProbe};
 
 const HEALED_AT_NS: u64 = 20_000_000_000;
 const DEADLINE_NS: u64 = 30_000_000_000;
 
-fn history_with(first_write_ns: Option<u64>) -> History {
+/// A liveness phase whose probe read first succeeded at `first_read_ns` (`Some(None)`:
+/// none did; `None`: a history from before probe reads).
+fn history_with(first_write_ns: Option<u64>, first_read_ns: Option<Option<u64>>) -> History {
     let mut history = History::new("liveness", 1);
     history.liveness = Some(LivenessProbe {
         healed_at_ns: HEALED_AT_NS,
         deadline_ns: DEADLINE_NS,
         first_write_ns,
+        first_read_ns,
     });
     history
 }
@@ -27,16 +30,21 @@ fn violation_detail(result: CheckResult) -> (String, String) {
 }
 
 #[test]
-fn a_write_before_the_deadline_holds() {
-    let report = check_liveness(&history_with(Some(20_450_000_000)));
+fn a_write_and_a_read_before_the_deadline_hold() {
+    let report = check_liveness(&history_with(
+        Some(20_450_000_000),
+        Some(Some(20_470_500_000)),
+    ));
     assert_eq!(report.check, "liveness");
     assert_eq!(report.kind, CheckKind::Liveness);
     assert_eq!(
         report.result,
-        CheckResult::ok("first write 450 ms after healing, bound 10000 ms")
+        CheckResult::ok(
+            "first write 450 ms and first read 470.500 ms after healing, bound 10000 ms"
+        )
     );
     // Exactly at the deadline is in time.
-    let at_deadline = check_liveness(&history_with(Some(DEADLINE_NS)));
+    let at_deadline = check_liveness(&history_with(Some(DEADLINE_NS), Some(Some(DEADLINE_NS))));
     assert!(
         matches!(at_deadline.result, CheckResult::Ok { .. }),
         "{at_deadline:#?}"
@@ -44,8 +52,20 @@ fn a_write_before_the_deadline_holds() {
 }
 
 #[test]
+fn a_history_from_before_probe_reads_is_held_to_the_write_only() {
+    let report = check_liveness(&history_with(Some(20_450_000_000), None));
+    assert_eq!(
+        report.result,
+        CheckResult::ok(
+            "first write 450 ms after healing, bound 10000 ms; no read demanded (a history \
+             from before probe reads)"
+        )
+    );
+}
+
+#[test]
 fn a_write_after_the_deadline_is_a_violation() {
-    let report = check_liveness(&history_with(Some(DEADLINE_NS + 1_500_000)));
+    let report = check_liveness(&history_with(Some(DEADLINE_NS + 1_500_000), Some(None)));
     assert_eq!(report.kind, CheckKind::Liveness);
     let (summary, detail) = violation_detail(report.result);
     assert_eq!(
@@ -56,13 +76,69 @@ fn a_write_after_the_deadline_is_a_violation() {
 }
 
 #[test]
-fn no_write_at_all_is_a_violation() {
-    let (summary, detail) = violation_detail(check_liveness(&history_with(None)).result);
-    assert_eq!(summary, "after healing: no write succeeded within 10000 ms");
+fn no_write_at_all_is_a_violation_that_says_whether_a_leader_emerged() {
+    let mut history = history_with(None, Some(None));
+    let (summary, detail) = violation_detail(check_liveness(&history).result);
+    assert_eq!(
+        summary,
+        "after healing: no write succeeded within 10000 ms, no replica became leader after \
+         healing"
+    );
     assert!(
         detail.contains("healed at 20000000000 ns, deadline 30000000000 ns"),
         "{detail}"
     );
+    assert!(detail.contains("waiting for a write"), "{detail}");
+    // A leader from before healing is not one that emerged after it.
+    history.leaders = vec![
+        LeaderChange {
+            at_ns: HEALED_AT_NS - 1,
+            node: 1,
+            term: 3,
+        },
+        LeaderChange {
+            at_ns: HEALED_AT_NS + 300_000_000,
+            node: 4,
+            term: 5,
+        },
+    ];
+    let (summary, _) = violation_detail(check_liveness(&history).result);
+    assert_eq!(
+        summary,
+        "after healing: no write succeeded within 10000 ms, though node 4 became leader of \
+         term 5 300 ms after healing"
+    );
+}
+
+#[test]
+fn a_write_without_a_read_is_a_violation() {
+    let (summary, detail) =
+        violation_detail(check_liveness(&history_with(Some(20_450_000_000), Some(None))).result);
+    assert_eq!(
+        summary,
+        "after healing: first write 450 ms, but no read succeeded within 10000 ms"
+    );
+    assert!(
+        detail.contains("first write at 20450000000 ns; waiting for a read"),
+        "{detail}"
+    );
+}
+
+#[test]
+fn a_read_after_the_deadline_is_a_violation() {
+    let (summary, detail) = violation_detail(
+        check_liveness(&history_with(
+            Some(20_450_000_000),
+            Some(Some(DEADLINE_NS + 2_000_000)),
+        ))
+        .result,
+    );
+    assert_eq!(
+        summary,
+        "after healing: first write 450 ms, but the first read took 10002 ms, 2 ms past the \
+         bound of 10000 ms"
+    );
+    assert!(detail.contains("first read at 30002000000 ns"), "{detail}");
 }
 
 #[test]

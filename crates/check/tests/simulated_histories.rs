@@ -30,6 +30,7 @@ impl ReferenceStore {
             KvInput::Get { .. } => KvOutput::Get {
                 mod_revision: current.as_ref().map_or(0, |(_, revision)| *revision),
                 value: current.map(|(value, _)| value),
+                revision: Some(self.revision),
             },
             KvInput::Put { value, .. } => {
                 self.revision += 1;
@@ -290,6 +291,7 @@ fn a_deliberately_wrong_reply_breaks_the_verdict() {
     flipped.ops[index].outcome = Outcome::Ok(KvOutput::Get {
         value: Some(stale.0),
         mod_revision: stale.1,
+        revision: None,
     });
     let violation = expect_violation(&flipped);
     assert_eq!(violation.key, history.ops[index].key());
@@ -376,6 +378,7 @@ proptest! {
         history.ops[index].outcome = Outcome::Ok(KvOutput::Get {
             value: Some("never written".into()),
             mod_revision: 1,
+            revision: None,
         });
         let violation = expect_violation(&history);
         prop_assert_eq!(violation.key.as_str(), history.ops[index].key());

@@ -14,8 +14,8 @@ fn op(id: u64, call_ns: u64, return_ns: u64, input: KvInput, output: KvOutput) -
     }
 }
 
-/// A put then a read on "k"; the read sees `seen`. A liveness phase whose first write
-/// came at `first_write_ns`.
+/// A put then a read on "k"; the read sees `seen`. A liveness phase whose first write,
+/// and a read right after it, came at `first_write_ns`.
 fn history(seen: &str, first_write_ns: Option<u64>) -> History {
     let mut history = History::new("verdict", 3);
     history.ops = vec![
@@ -37,6 +37,7 @@ fn history(seen: &str, first_write_ns: Option<u64>) -> History {
             KvOutput::Get {
                 value: Some(seen.into()),
                 mod_revision: 2,
+                revision: None,
             },
         ),
     ];
@@ -44,6 +45,7 @@ fn history(seen: &str, first_write_ns: Option<u64>) -> History {
         healed_at_ns: 100,
         deadline_ns: 2_000_100,
         first_write_ns,
+        first_read_ns: Some(first_write_ns),
     });
     history
 }
@@ -55,14 +57,18 @@ fn a_correct_run_passes_every_check() {
     assert!(verdict.is_ok());
     assert_eq!(
         verdict.summary(),
-        "linearizable: ok (2 ops, 1 key)\none-leader-per-term: ok (0 terms with a leader, one each)\nliveness: ok (first write 1 ms after healing, bound 2 ms)"
+        "linearizable: ok (2 ops, 1 key)\n\
+         one-leader-per-term: ok (0 terms with a leader, one each)\n\
+         replica-agreement: ok (no applied index checkpointed twice, nothing to compare)\n\
+         revisions-never-go-back: ok (1 answer with a revision, none below one shown before it was called)\n\
+         liveness: ok (first write 1 ms and first read 1 ms after healing, bound 2 ms)"
     );
 }
 
 #[test]
 fn a_safety_violation_outranks_a_liveness_failure() {
     let verdict = check_history(&history("b", None), &Budget::default());
-    assert_eq!(verdict.checks.len(), 3);
+    assert_eq!(verdict.checks.len(), 5);
     assert_eq!(verdict.checks[0].kind, CheckKind::Safety);
     assert!(matches!(
         verdict.checks[0].result,
@@ -125,5 +131,5 @@ fn the_verdict_round_trips_through_json() {
     assert_eq!(evidence["stuck_ops"], serde_json::json!([1]));
     assert_eq!(evidence["model_state"], "value \"a\", mod_revision 2");
     assert_eq!(value["checks"][1]["check"], "one-leader-per-term");
-    assert_eq!(value["checks"][2]["result"]["evidence"]["kind"], "liveness");
+    assert_eq!(value["checks"][4]["result"]["evidence"]["kind"], "liveness");
 }

@@ -105,13 +105,31 @@ pub struct LeaderChange {
 }
 
 /// The liveness phase of a run: at `healed_at_ns` every partition was healed and every
-/// crashed node restarted; a probe client then wrote until one write succeeded.
+/// crashed node restarted; a probe client then wrote until one write succeeded, then read
+/// until one linearizable read succeeded.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LivenessProbe {
     pub healed_at_ns: SimTimeNs,
-    /// The cluster must have served a write by this time.
+    /// The cluster must have served a write and then a read by this time.
     pub deadline_ns: SimTimeNs,
     /// When the first probe write succeeded; `None` if none did before the deadline.
     pub first_write_ns: Option<SimTimeNs>,
+    /// When the first probe read after that write succeeded: `Some(None)` (`null` in the
+    /// file) if none did before the deadline, or no write did; `None` (no field) in
+    /// histories recorded before the probe read, whose liveness phase demanded a write only.
+    #[serde(
+        default,
+        deserialize_with = "present_field",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub first_read_ns: Option<Option<SimTimeNs>>,
+}
+
+/// Reads a field that is present, possibly `null`, as `Some`; `default` makes an absent
+/// one `None`. (Serde alone reads `null` as `None` too, losing the difference.)
+fn present_field<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<SimTimeNs>>, D::Error> {
+    Option::deserialize(deserializer).map(Some)
 }

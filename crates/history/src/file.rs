@@ -1,5 +1,6 @@
-//! The history file format: JSON, one operation, fault or leader change per line, so that
-//! two histories can be compared with `diff` and byte-identical runs give identical files.
+//! The history file format: JSON, one operation, fault, leader change or checkpoint per
+//! line, so that two histories can be compared with `diff` and byte-identical runs give
+//! identical files.
 //!
 //! ```text
 //! {"format":"lockstep-history/1","scenario":"smoke","seed":7,
@@ -15,8 +16,16 @@
 //! {"at_ns":1200000000,"node":2,"term":2},
 //! ...
 //! ],
-//! "liveness":{"healed_at_ns":20000000000,"deadline_ns":30000000000,"first_write_ns":20450000000}}
+//! "replicas":[
+//! {"at_ns":1900000000,"node":2,"applied_index":50,"log_digest":"5f0e6b1e2d3c4a59","state_hash":"a1b2c3d4e5f60718"},
+//! ...
+//! ],
+//! "liveness":{"healed_at_ns":20000000000,"deadline_ns":30000000000,"first_write_ns":20450000000,"first_read_ns":20470000000}}
 //! ```
+//!
+//! `replicas` is left out when there are none (histories recorded before replicas reported
+//! checkpoints), so such files read and write unchanged; so is `first_read_ns` (histories
+//! recorded before the liveness phase demanded a read).
 
 use crate::History;
 use serde::Serialize;
@@ -73,6 +82,9 @@ impl History {
         list(&mut out, "ops", &self.ops, false);
         list(&mut out, "faults", &self.faults, false);
         list(&mut out, "leaders", &self.leaders, false);
+        if !self.replicas.is_empty() {
+            list(&mut out, "replicas", &self.replicas, false);
+        }
         out.push_str(&format!(
             "\"liveness\":{}}}\n",
             serde_json::to_string(&self.liveness).expect("liveness serializes")
@@ -146,10 +158,18 @@ mod tests {
             node: 2,
             term: 2,
         });
+        history.replicas.push(ReplicaCheckpoint {
+            at_ns: 2_500,
+            node: 3,
+            applied_index: 50,
+            log_digest: 0x0123_4567_89ab_cdef,
+            state_hash: 0xfedc_ba98_7654_3210,
+        });
         history.liveness = Some(LivenessProbe {
             healed_at_ns: 3_000,
             deadline_ns: 9_000,
             first_write_ns: Some(3_500),
+            first_read_ns: Some(Some(3_600)),
         });
         history
     }
@@ -159,7 +179,34 @@ mod tests {
         let history = sample();
         let text = history.to_json();
         assert_eq!(History::from_json(&text).unwrap(), history);
-        assert_eq!(text.lines().count(), 12, "one record per line:\n{text}");
+        assert_eq!(text.lines().count(), 15, "one record per line:\n{text}");
+    }
+
+    #[test]
+    fn a_probe_that_read_nothing_says_so() {
+        let mut history = sample();
+        let probe = history.liveness.as_mut().unwrap();
+        probe.first_read_ns = Some(None);
+        let text = history.to_json();
+        assert!(text.contains("\"first_read_ns\":null"), "{text}");
+        assert_eq!(History::from_json(&text).unwrap(), history);
+    }
+
+    /// Files from before checkpoints and probe reads have neither field: they must read
+    /// (as no checkpoints, no read demanded) and write back byte for byte.
+    #[test]
+    fn histories_without_checkpoints_or_probe_reads_are_unchanged() {
+        let mut history = sample();
+        history.replicas.clear();
+        history.liveness.as_mut().unwrap().first_read_ns = None;
+        let text = history.to_json();
+        assert!(
+            !text.contains("replicas") && !text.contains("first_read_ns"),
+            "{text}"
+        );
+        let read = History::from_json(&text).unwrap();
+        assert_eq!(read, history);
+        assert_eq!(read.to_json(), text);
     }
 
     #[test]

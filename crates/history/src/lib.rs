@@ -1,19 +1,22 @@
 //! The records of one lockstep run and their JSON file format.
 //!
 //! A [`History`] is what a run leaves behind for the checkers: every client operation with
-//! its call and return time and outcome, every fault the nemesis applied, and every leader
-//! change the cluster went through. It is the only thing checkers read, so a history
-//! recorded elsewhere (or edited by hand) can be checked offline with the same verdict.
+//! its call and return time and outcome, every fault the nemesis applied, every leader
+//! change the cluster went through, and checkpoints of the replicas' applied state. It is
+//! the only thing checkers read, so a history recorded elsewhere (or edited by hand) can be
+//! checked offline with the same verdict.
 //!
 //! Times are simulated nanoseconds since the start of the run ([`SimTimeNs`]).
 
 mod fault;
 mod file;
 mod op;
+mod replica;
 
 pub use fault::{Fault, FaultEvent, LeaderChange, LinkEffect, LivenessProbe};
 pub use file::{HistoryFileError, FORMAT};
 pub use op::{CasCompare, KvInput, KvOutput, Op, Outcome};
+pub use replica::ReplicaCheckpoint;
 
 use serde::{Deserialize, Serialize};
 
@@ -40,6 +43,10 @@ pub struct History {
     pub faults: Vec<FaultEvent>,
     /// Leaders as they were elected, ordered by time.
     pub leaders: Vec<LeaderChange>,
+    /// Replica checkpoints, ordered by time, then node. Absent from the file when empty, so
+    /// histories recorded before replicas reported checkpoints read and write unchanged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replicas: Vec<ReplicaCheckpoint>,
     /// The liveness phase: after faults stop, did the cluster serve again in time?
     /// `None` when the run had no liveness phase.
     pub liveness: Option<LivenessProbe>,
@@ -55,6 +62,7 @@ impl History {
             ops: Vec::new(),
             faults: Vec::new(),
             leaders: Vec::new(),
+            replicas: Vec::new(),
             liveness: None,
         }
     }
@@ -65,5 +73,8 @@ impl History {
         self.faults.sort_by_key(|event| event.at_ns);
         self.leaders
             .sort_by_key(|change| (change.at_ns, change.term, change.node));
+        self.replicas.sort_by_key(|checkpoint| {
+            (checkpoint.at_ns, checkpoint.node, checkpoint.applied_index)
+        });
     }
 }

@@ -73,9 +73,14 @@ pub enum CasCompare {
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
 pub enum KvOutput {
     /// The key's value and mod_revision; `None` and 0 when the key does not exist.
+    /// `revision` is the store's revision the read was served at (etcd's response header
+    /// revision), which no later operation of the same client may go below; `None` in
+    /// histories recorded before reads reported it.
     Get {
         value: Option<String>,
         mod_revision: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        revision: Option<u64>,
     },
     /// The revision the put created (the key's new mod_revision).
     Put { revision: u64 },

@@ -10,13 +10,14 @@
 //! new `RaftNode` from the same `SimDisk`, which recovers whatever had been synced.
 
 mod command;
+mod digest;
 mod disk;
 mod driver;
 mod log_storage;
 mod reply;
 
 pub use disk::{DiskWrite, SimDisk};
-pub use driver::{NodeConfig, Outbox, RaftNode};
+pub use driver::{Checkpoint, NodeConfig, Outbox, RaftNode, CHECKPOINT_INTERVAL_ENTRIES};
 pub use log_storage::LogStorage;
 pub use reply::{ClientError, ClientReply, RequestTag};
 

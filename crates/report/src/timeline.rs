@@ -55,6 +55,7 @@ pub fn describe_op(op: &Op) -> String {
         Outcome::Ok(KvOutput::Get {
             value: Some(value),
             mod_revision,
+            ..
         }) => {
             format!("ok {value:?} at mod_revision {mod_revision}")
         }

@@ -9,8 +9,8 @@
 //! 1. **Safety** (`duration_ms`): clients run the workload while the nemesis applies the
 //!    fault schedule.
 //! 2. **Liveness**: every partition is healed, every crashed replica restarted, and a
-//!    probe client writes until one write succeeds; the history records when (or that none
-//!    did within `liveness.timeout_ms`).
+//!    probe client writes until one write succeeds, then reads until one linearizable read
+//!    succeeds; the history records when (or that none did within `liveness.timeout_ms`).
 
 mod client;
 mod clock;
@@ -145,16 +145,15 @@ pub async fn simulate(scenario: Arc<Scenario>, seed: u64) -> RunOutput {
         scenario.workload.clone(),
         streams::stream(seed, "liveness", 0),
     );
-    let first_write_ns = probe_process
-        .spawn(
-            async move { probe_until_a_write_succeeds(probe, &mut probe_workload, deadline).await },
-        )
+    let (first_write_ns, first_read_ns) = probe_process
+        .spawn(async move { probe_until_served(probe, &mut probe_workload, deadline).await })
         .await
         .expect("the probe task is never killed");
     recorder.liveness(LivenessProbe {
         healed_at_ns,
         deadline_ns: healed_at_ns + scenario.liveness.timeout_ms * 1_000_000,
         first_write_ns,
+        first_read_ns: Some(first_read_ns),
     });
     for client in clients {
         client.await.expect("client tasks are never killed");
@@ -170,20 +169,40 @@ pub async fn simulate(scenario: Arc<Scenario>, seed: u64) -> RunOutput {
     }
 }
 
-/// Writes to the `liveness` key until a write succeeds (returns its time) or `deadline`.
-async fn probe_until_a_write_succeeds(
+/// Writes to the `liveness` key until a write succeeds, then reads it until a
+/// (linearizable) read succeeds, both before `deadline`: a cluster that commits but cannot
+/// confirm its leadership for ReadIndex serves no reads. Returns when the first write and
+/// the first read after it succeeded.
+async fn probe_until_served(
     mut probe: Client,
     workload: &mut Workload,
     deadline: Instant,
+) -> (Option<u64>, Option<u64>) {
+    let key = || "liveness".to_string();
+    let write = |attempt| KvInput::Put {
+        key: key(),
+        value: format!("probe-{attempt}"),
+    };
+    let Some(first_write_ns) = probe_until_ok(&mut probe, workload, deadline, write).await else {
+        return (None, None);
+    };
+    let read = |_| KvInput::Get { key: key() };
+    let first_read_ns = probe_until_ok(&mut probe, workload, deadline, read).await;
+    (Some(first_write_ns), first_read_ns)
+}
+
+/// Calls `input(attempt)` (attempts count from 1) until one succeeds (returns when) or
+/// `deadline`.
+async fn probe_until_ok(
+    probe: &mut Client,
+    workload: &mut Workload,
+    deadline: Instant,
+    input: impl Fn(u64) -> KvInput,
 ) -> Option<u64> {
     let mut attempt = 0;
     while Instant::now() < deadline {
         attempt += 1;
-        let input = KvInput::Put {
-            key: "liveness".to_string(),
-            value: format!("probe-{attempt}"),
-        };
-        if probe.call(input, workload).await.is_some() {
+        if probe.call(input(attempt), workload).await.is_some() {
             return Some(probe.recorder.now_ns());
         }
         madsim::time::sleep(Duration::from_millis(50)).await;

@@ -1,11 +1,11 @@
 //! Collects the history of a run as it happens.
 
 use crate::clock::RunClock;
-use history::{Fault, FaultEvent, History, LeaderChange, LivenessProbe, Op};
+use history::{Fault, FaultEvent, History, LeaderChange, LivenessProbe, Op, ReplicaCheckpoint};
 use std::sync::{Arc, Mutex};
 
 /// Shared by every process: clients record operations, the nemesis faults, replicas
-/// their elections.
+/// their elections and checkpoints.
 #[derive(Clone)]
 pub struct Recorder {
     history: Arc<Mutex<History>>,
@@ -43,6 +43,18 @@ impl Recorder {
     pub fn leader(&self, node: u64, term: u64) {
         let at_ns = self.now_ns();
         self.lock().leaders.push(LeaderChange { at_ns, node, term });
+    }
+
+    /// A replica's checkpoint, taken as it applied the checkpoint's index.
+    pub fn checkpoint(&self, node: u64, checkpoint: node::Checkpoint) {
+        let at_ns = self.now_ns();
+        self.lock().replicas.push(ReplicaCheckpoint {
+            at_ns,
+            node,
+            applied_index: checkpoint.applied_index,
+            log_digest: checkpoint.log_digest,
+            state_hash: checkpoint.state_hash,
+        });
     }
 
     pub fn liveness(&self, probe: LivenessProbe) {

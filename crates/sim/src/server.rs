@@ -5,7 +5,8 @@ use crate::recorder::Recorder;
 use futures::StreamExt;
 use madsim::time::{timeout, Instant};
 use node::{
-    ClientReply, NodeConfig, Outbox, RaftMessage, RaftNode, RequestTag, SimDisk, StateRole,
+    Checkpoint, ClientReply, NodeConfig, Outbox, RaftMessage, RaftNode, RequestTag, SimDisk,
+    StateRole,
 };
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -80,6 +81,10 @@ impl Outbox for NetworkOutbox<'_> {
 
     fn became_leader(&mut self, term: u64) {
         self.recorder.leader(self.id, term);
+    }
+
+    fn checkpoint(&mut self, checkpoint: Checkpoint) {
+        self.recorder.checkpoint(self.id, checkpoint);
     }
 }
 

@@ -67,6 +67,7 @@ pub fn output_for(input: &KvInput, response: &Response) -> Option<KvOutput> {
             KvOutput::Get {
                 value,
                 mod_revision,
+                revision: Some(range.header.revision),
             }
         }
         (KvInput::Put { .. }, Response::Put(put)) => KvOutput::Put {

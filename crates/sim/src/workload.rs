@@ -95,6 +95,7 @@ impl Workload {
                 KvOutput::Get {
                     value,
                     mod_revision,
+                    ..
                 },
             ) => (value.clone(), *mod_revision),
             (KvInput::Put { value, .. }, KvOutput::Put { revision }) => {

@@ -171,6 +171,7 @@ fn apply(
             KvOutput::Get {
                 value: entry.map(|entry| entry.value.clone()),
                 mod_revision: entry.map_or(0, |entry| entry.mod_revision),
+                revision: Some(*revision),
             }
         }
         KvInput::Put { value, .. } => {

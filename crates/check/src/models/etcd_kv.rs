@@ -162,6 +162,7 @@ impl Model for KvModel {
                 Some(KvOutput::Get {
                     value,
                     mod_revision,
+                    ..
                 }),
             ) => state.read(value, *mod_revision),
             (KvInput::Get { .. }, None) => None,
@@ -251,6 +252,7 @@ impl Model for KvModel {
             Some(KvOutput::Get {
                 value: Some(value),
                 mod_revision,
+                ..
             }) => format!("{value:?} at mod_revision {mod_revision}"),
             Some(KvOutput::Put { revision }) => format!("revision {revision}"),
             Some(KvOutput::Delete { deleted, revision }) => {
@@ -328,6 +330,7 @@ mod tests {
         Some(KvOutput::Get {
             value: value.map(str::to_string),
             mod_revision,
+            revision: None,
         })
     }
 
