@@ -5,10 +5,15 @@
 //! exactly like a power loss before fsync. The disk lives outside the replica's process
 //! (the simulator holds it), so it survives the crash and the restarted replica recovers
 //! from [`SimDisk::durable`].
+//!
+//! Two faults of the nemesis act through the disk, as it is what the simulator holds of a
+//! replica across restarts: a slow disk ([`SimDisk::set_slow_fsync`]) and a crash armed at
+//! a step of the Ready loop ([`SimDisk::crash_trap`]).
 
-use crate::LogStorage;
+use crate::{CrashTrap, LogStorage};
 use raft::eraftpb::{ConfState, Entry, HardState, Snapshot};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// One change to a replica's persistent state.
 #[derive(Clone, Debug)]
@@ -31,12 +36,15 @@ struct DiskState {
     unsynced: Vec<DiskWrite>,
     syncs: u64,
     writes_lost: u64,
+    /// What every fsync takes while the disk is slow, instead of the configured time.
+    slow_fsync: Option<Duration>,
 }
 
 /// A replica's disk, shared between the simulator (which crashes it) and the replica.
 #[derive(Clone, Debug)]
 pub struct SimDisk {
     state: Arc<Mutex<DiskState>>,
+    trap: CrashTrap,
 }
 
 impl SimDisk {
@@ -48,7 +56,9 @@ impl SimDisk {
                 unsynced: Vec::new(),
                 syncs: 0,
                 writes_lost: 0,
+                slow_fsync: None,
             })),
+            trap: CrashTrap::default(),
         }
     }
 
@@ -59,6 +69,11 @@ impl SimDisk {
     /// Queues a write; it is lost if the process crashes before the next sync.
     pub fn write(&self, write: DiskWrite) {
         self.lock().unsynced.push(write);
+    }
+
+    /// Whether any write waits for a sync.
+    pub fn has_unsynced_writes(&self) -> bool {
+        !self.lock().unsynced.is_empty()
     }
 
     /// Makes every queued write durable. The caller models fsync latency by waiting
@@ -87,6 +102,22 @@ impl SimDisk {
     /// Writes that were queued but lost to crashes, over the disk's life.
     pub fn writes_lost(&self) -> u64 {
         self.lock().writes_lost
+    }
+
+    /// Makes every fsync take `latency` (a slow disk), or, with `None`, the configured
+    /// time again.
+    pub fn set_slow_fsync(&self, latency: Option<Duration>) {
+        self.lock().slow_fsync = latency;
+    }
+
+    /// What every fsync takes while the disk is slow (`None`: the configured time).
+    pub fn slow_fsync(&self) -> Option<Duration> {
+        self.lock().slow_fsync
+    }
+
+    /// The crash the nemesis may have armed at a step of the replica's Ready loop.
+    pub fn crash_trap(&self) -> &CrashTrap {
+        &self.trap
     }
 }
 

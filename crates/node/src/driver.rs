@@ -3,7 +3,7 @@
 
 use crate::command::Command;
 use crate::digest;
-use crate::{ClientError, ClientReply, DiskWrite, LogStorage, RequestTag, SimDisk};
+use crate::{ClientError, ClientReply, DiskWrite, LogStorage, ReadyStep, RequestTag, SimDisk};
 use raft::eraftpb::{
     ConfChange, ConfChangeV2, Entry, EntryType, Message, Snapshot, SnapshotMetadata,
 };
@@ -23,7 +23,7 @@ pub struct NodeConfig {
     /// drawn from [election_ticks, 2 × election_ticks).
     pub election_ticks: usize,
     pub heartbeat_ticks: usize,
-    /// Simulated time one fsync takes.
+    /// Simulated time one fsync takes, unless the disk is made slow.
     pub fsync_latency: Duration,
     /// Take a snapshot (and compact the log) every this many applied entries.
     pub snapshot_interval_entries: u64,
@@ -239,14 +239,17 @@ impl RaftNode {
     }
 
     /// Runs one round of the Ready loop if raft-rs has anything ready: persist (waiting
-    /// for the simulated fsync), send, apply, advance.
+    /// for the simulated fsync), send, apply, advance. A crash the nemesis armed at one of
+    /// the round's steps stops the round there, for good.
     pub async fn handle_ready(&mut self, outbox: &mut dyn Outbox) {
         if !self.raw.has_ready() {
             return;
         }
         let mut ready = self.raw.ready();
 
-        // 1. Persist: snapshot, entries and hard state, then one fsync.
+        // 1. Persist: snapshot, entries and hard state, then one fsync. A crash armed at
+        // a step strikes only in a round that has something at stake there: a round
+        // with nothing to sync has nothing to lose before its fsync.
         let snapshot = ready.snapshot().clone();
         let installs_snapshot = snapshot.get_metadata().index != 0;
         if installs_snapshot {
@@ -258,14 +261,21 @@ impl RaftNode {
         if let Some(hard_state) = ready.hs() {
             self.persist(DiskWrite::HardState(hard_state.clone()));
         }
-        self.sync_disk().await;
+        if self.disk.has_unsynced_writes() {
+            self.reach(ReadyStep::BeforeSync).await;
+            self.sync_disk().await;
+            self.reach(ReadyStep::AfterSync).await;
+        }
 
         // 2. Send, now that what the messages promise is durable.
-        for message in ready.take_messages() {
+        let messages = ready.take_messages();
+        let persisted_messages = ready.take_persisted_messages();
+        let sends = !messages.is_empty() || !persisted_messages.is_empty();
+        for message in messages.into_iter().chain(persisted_messages) {
             outbox.send(message);
         }
-        for message in ready.take_persisted_messages() {
-            outbox.send(message);
+        if sends {
+            self.reach(ReadyStep::AfterSend).await;
         }
 
         // 3. Apply.
@@ -279,7 +289,12 @@ impl RaftNode {
                     .push((read_state.index, tag, request));
             }
         }
-        self.apply_entries(ready.take_committed_entries(), outbox);
+        let committed = ready.take_committed_entries();
+        let applies = !committed.is_empty();
+        self.apply_entries(committed, outbox);
+        if applies {
+            self.reach(ReadyStep::AfterApply).await;
+        }
 
         // 4. Advance.
         let mut light_ready = self.raw.advance(ready);
@@ -306,11 +321,20 @@ impl RaftNode {
         self.disk.write(write);
     }
 
+    /// Waits out one fsync, then makes the queued writes durable. Callers skip it when
+    /// nothing is queued, as etcd's WAL skips the fsync of an empty save: a round that
+    /// only sends messages does not wait for the disk.
     async fn sync_disk(&mut self) {
-        if !self.config.fsync_latency.is_zero() {
-            madsim::time::sleep(self.config.fsync_latency).await;
+        let latency = self.disk.slow_fsync().unwrap_or(self.config.fsync_latency);
+        if !latency.is_zero() {
+            madsim::time::sleep(latency).await;
         }
         self.disk.sync();
+    }
+
+    /// Passes a step of the Ready loop, where a crash may be armed.
+    async fn reach(&self, step: ReadyStep) {
+        self.disk.crash_trap().reach(step).await;
     }
 
     fn install_snapshot(&mut self, snapshot: &Snapshot) {

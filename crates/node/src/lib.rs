@@ -10,12 +10,14 @@
 //! new `RaftNode` from the same `SimDisk`, which recovers whatever had been synced.
 
 mod command;
+mod crash_trap;
 mod digest;
 mod disk;
 mod driver;
 mod log_storage;
 mod reply;
 
+pub use crash_trap::{CrashTrap, ReadyStep};
 pub use disk::{DiskWrite, SimDisk};
 pub use driver::{Checkpoint, NodeConfig, Outbox, RaftNode, CHECKPOINT_INTERVAL_ENTRIES};
 pub use log_storage::LogStorage;

@@ -1,16 +1,19 @@
-//! The replicas of a run: each a madsim node with its own disk, which the nemesis can
-//! partition, crash and restart. Every change is recorded in the history as it happens.
+//! The replicas of a run: each a madsim node with its own disk and clock, which the
+//! nemesis can partition, crash, restart, freeze, slow down and skew. Every change is
+//! recorded in the history as it happens.
 
+use crate::clock::RunClock;
 use crate::network::{Address, Network};
+use crate::node_clock::NodeClock;
 use crate::recorder::Recorder;
-use crate::server::{run_server, ServerContext, StatusBoard};
+use crate::server::{run_server, Control, ControlLine, ServerContext, StatusBoard};
 use crate::streams;
 use history::Fault;
 use madsim::runtime::Handle;
 use madsim::task::NodeId as MadsimNodeId;
-use node::{NodeConfig, SimDisk};
+use node::{NodeConfig, ReadyStep, SimDisk};
 use rand::Rng;
-use scenario::ClusterConfig;
+use scenario::{ClusterConfig, PersistStep};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -19,6 +22,8 @@ use std::time::Duration;
 struct Replica {
     process: MadsimNodeId,
     disk: SimDisk,
+    clock: NodeClock,
+    control: ControlLine,
 }
 
 /// The cluster, as the nemesis and the run driver see it.
@@ -27,6 +32,7 @@ pub struct Cluster {
     replicas: BTreeMap<u64, Replica>,
     crashed: Mutex<BTreeSet<u64>>,
     paused: Mutex<BTreeSet<u64>>,
+    frozen: Mutex<BTreeSet<u64>>,
     partitioned: Mutex<bool>,
     network: Network,
     recorder: Recorder,
@@ -38,6 +44,7 @@ impl Cluster {
     pub fn start(
         config: &ClusterConfig,
         seed: u64,
+        run_clock: RunClock,
         network: Network,
         recorder: Recorder,
     ) -> Cluster {
@@ -48,6 +55,8 @@ impl Cluster {
         let mut replicas = BTreeMap::new();
         for &id in &voters {
             let disk = SimDisk::bootstrap(&voters);
+            let clock = NodeClock::new(run_clock);
+            let control = ControlLine::default();
             let context = ServerContext {
                 config: NodeConfig {
                     id,
@@ -63,6 +72,8 @@ impl Cluster {
                 network: network.clone(),
                 recorder: recorder.clone(),
                 board: board.clone(),
+                clock: clock.clone(),
+                control: control.clone(),
             };
             // Replicas do not tick in lockstep: each gets its own phase within a tick.
             let tick_phase = Duration::from_nanos(
@@ -82,13 +93,22 @@ impl Cluster {
                 })
                 .build()
                 .id();
-            replicas.insert(id, Replica { process, disk });
+            replicas.insert(
+                id,
+                Replica {
+                    process,
+                    disk,
+                    clock,
+                    control,
+                },
+            );
         }
         Cluster {
             handle,
             replicas,
             crashed: Mutex::new(BTreeSet::new()),
             paused: Mutex::new(BTreeSet::new()),
+            frozen: Mutex::new(BTreeSet::new()),
             partitioned: Mutex::new(false),
             network,
             recorder,
@@ -188,11 +208,16 @@ impl Cluster {
 
     /// Kills a replica's process; its unsynced disk writes are lost. A paused replica
     /// dies paused: it restarts running.
-    pub fn crash(&self, node: u64) {
+    ///
+    /// `at_step` is the step of its Ready loop the replica reached when an armed crash
+    /// sprung (see [`Cluster::arm_crash`]). A crash also ends a freeze: a frozen replica
+    /// restarts running.
+    pub fn crash(&self, node: u64, at_step: Option<PersistStep>) {
         if !self.crashed.lock().expect("crashed lock").insert(node) {
             return;
         }
         self.paused.lock().expect("paused lock").remove(&node);
+        self.frozen.lock().expect("frozen lock").remove(&node);
         let replica = &self.replicas[&node];
         self.network.set_down(Address::Node(node));
         self.handle.kill(replica.process);
@@ -200,7 +225,7 @@ impl Cluster {
         self.board.clear(node);
         self.recorder.fault(Fault::Crash {
             node,
-            at_step: None,
+            at_step: at_step.map(|step| step.name().to_string()),
         });
     }
 
@@ -211,6 +236,108 @@ impl Cluster {
         }
         self.handle.restart(self.replicas[&node].process);
         self.recorder.fault(Fault::Restart { node });
+    }
+
+    /// Arms a crash at a step of the replica's Ready loop: the next time the replica
+    /// reaches `step` it stops there and `on_reached` runs, which must lead to
+    /// [`Cluster::crash`] in the same simulated instant.
+    pub fn arm_crash(
+        &self,
+        node: u64,
+        step: PersistStep,
+        on_reached: impl FnOnce() + Send + 'static,
+    ) {
+        let step = match step {
+            PersistStep::BeforeSync => ReadyStep::BeforeSync,
+            PersistStep::AfterSync => ReadyStep::AfterSync,
+            PersistStep::AfterSend => ReadyStep::AfterSend,
+            PersistStep::AfterApply => ReadyStep::AfterApply,
+        };
+        self.replicas[&node].disk.crash_trap().arm(step, on_reached);
+    }
+
+    /// Takes away every crash armed that has not sprung.
+    pub fn disarm_crashes(&self) {
+        for replica in self.replicas.values() {
+            replica.disk.crash_trap().disarm();
+        }
+    }
+
+    pub fn frozen_nodes(&self) -> Vec<u64> {
+        self.frozen
+            .lock()
+            .expect("frozen lock")
+            .iter()
+            .copied()
+            .collect()
+    }
+
+    /// Freezes a live replica's Raft and apply loop; its front end keeps accepting
+    /// requests, which are served when it thaws.
+    pub fn freeze(&self, node: u64) {
+        if self.crashed.lock().expect("crashed lock").contains(&node)
+            || !self.frozen.lock().expect("frozen lock").insert(node)
+        {
+            return;
+        }
+        self.replicas[&node].control.send(Control::Freeze);
+        self.recorder.fault(Fault::Freeze { node });
+    }
+
+    /// Lets a frozen replica's Raft loop run again; it first handles what it received.
+    pub fn thaw(&self, node: u64) {
+        if !self.frozen.lock().expect("frozen lock").remove(&node) {
+            return;
+        }
+        self.replicas[&node].control.send(Control::Thaw);
+        self.recorder.fault(Fault::Thaw { node });
+    }
+
+    /// Makes every fsync of the node's disk take `fsync_us`.
+    pub fn slow_disk(&self, node: u64, fsync_us: u64) {
+        let latency = Duration::from_micros(fsync_us);
+        self.replicas[&node].disk.set_slow_fsync(Some(latency));
+        self.recorder.fault(Fault::SlowDisk { node, fsync_us });
+    }
+
+    /// Nodes whose disk is slow.
+    pub fn slow_disks(&self) -> Vec<u64> {
+        self.replicas
+            .iter()
+            .filter(|(_, replica)| replica.disk.slow_fsync().is_some())
+            .map(|(&node, _)| node)
+            .collect()
+    }
+
+    /// Gives a slow disk its configured fsync time back.
+    pub fn restore_disk(&self, node: u64) {
+        self.replicas[&node].disk.set_slow_fsync(None);
+        self.recorder.fault(Fault::DiskRestored { node });
+    }
+
+    /// Makes the node's clock jump by `by_ms`.
+    pub fn jump_clock(&self, node: u64, by_ms: i64) {
+        let replica = &self.replicas[&node];
+        replica.clock.jump_ms(by_ms);
+        replica.control.send(Control::ClockChanged);
+        self.recorder.fault(Fault::ClockJump { node, by_ms });
+    }
+
+    /// Makes the node's clock run at `rate_percent` of real speed (100: real speed).
+    pub fn set_clock_rate(&self, node: u64, rate_percent: u64) {
+        let replica = &self.replicas[&node];
+        replica.clock.set_rate(rate_percent);
+        replica.control.send(Control::ClockChanged);
+        self.recorder.fault(Fault::ClockRate { node, rate_percent });
+    }
+
+    /// Nodes whose clock does not run at real speed.
+    pub fn skewed_clocks(&self) -> Vec<u64> {
+        self.replicas
+            .iter()
+            .filter(|(_, replica)| replica.clock.rate_percent() != 100)
+            .map(|(&node, _)| node)
+            .collect()
     }
 
     /// Writes lost to crashes over the run, all disks together.

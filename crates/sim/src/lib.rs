@@ -8,15 +8,18 @@
 //! A run has two phases:
 //! 1. **Safety** (`duration_ms`): clients run the workload while the nemesis applies the
 //!    fault schedule.
-//! 2. **Liveness**: every partition is healed, every crashed replica restarted, and a
-//!    probe client writes until one write succeeds, then reads until one linearizable read
-//!    succeeds; the history records when (or that none did within `liveness.timeout_ms`).
+//! 2. **Liveness**: every partition is healed, every crashed replica restarted, every
+//!    frozen one thawed, slow disks and clock rates back to normal (a clock keeps the
+//!    jumps it made), and a probe client writes until one write succeeds, then reads
+//!    until one linearizable read succeeds; the history records when (or that none did
+//!    within `liveness.timeout_ms`).
 
 mod client;
 mod clock;
 mod cluster;
 mod nemesis;
 mod network;
+mod node_clock;
 mod recorder;
 mod server;
 mod streams;
@@ -91,7 +94,13 @@ pub async fn simulate(scenario: Arc<Scenario>, seed: u64) -> RunOutput {
         scenario.network.latency_min_ms,
         scenario.network.latency_max_ms,
     );
-    let cluster = Cluster::start(&scenario.cluster, seed, network.clone(), recorder.clone());
+    let cluster = Cluster::start(
+        &scenario.cluster,
+        seed,
+        clock,
+        network.clone(),
+        recorder.clone(),
+    );
     let request_timeout = Duration::from_millis(scenario.workload.request_timeout_ms);
     let safety_end = clock.at_ms(scenario.duration_ms);
 
@@ -128,6 +137,15 @@ pub async fn simulate(scenario: Arc<Scenario>, seed: u64) -> RunOutput {
     }
     for node in cluster.crashed_nodes() {
         cluster.restart(node);
+    }
+    for node in cluster.frozen_nodes() {
+        cluster.thaw(node);
+    }
+    for node in cluster.slow_disks() {
+        cluster.restore_disk(node);
+    }
+    for node in cluster.skewed_clocks() {
+        cluster.set_clock_rate(node, 100);
     }
     let healed_at_ns = clock.now_ns();
     let deadline = Instant::now() + Duration::from_millis(scenario.liveness.timeout_ms);

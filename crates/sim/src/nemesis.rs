@@ -4,9 +4,12 @@
 
 use crate::clock::RunClock;
 use crate::cluster::Cluster;
+use futures::channel::mpsc::{UnboundedReceiver, UnboundedSender};
+use futures::future::Either;
+use futures::StreamExt;
 use rand::rngs::SmallRng;
 use rand::seq::SliceRandom;
-use scenario::{FaultAction, NodeTarget, ScheduledFault};
+use scenario::{FaultAction, NodeTarget, PersistStep, ScheduledFault};
 use std::collections::BTreeMap;
 
 /// A step of the timeline: a scheduled fault, or the undoing of one that fired.
@@ -16,6 +19,9 @@ enum Step {
     Heal,
     Restart(u64),
     Resume(u64),
+    Thaw(u64),
+    RestoreDisk(u64),
+    RealSpeedClock(u64),
 }
 
 pub struct Nemesis {
@@ -25,15 +31,25 @@ pub struct Nemesis {
     inserted: u64,
     /// Undo steps after this time are dropped: the liveness phase heals everything.
     end_ms: u64,
+    /// Crashes armed at a step of a node's Ready loop that have not sprung yet: the step,
+    /// and how long the node stays down once it has.
+    armed: BTreeMap<u64, (PersistStep, Option<u64>)>,
+    /// Nodes whose armed crash sprung: each waits at its step to be killed.
+    sprung_sender: UnboundedSender<u64>,
+    sprung: UnboundedReceiver<u64>,
 }
 
 impl Nemesis {
     pub fn new(schedule: &[ScheduledFault], rng: SmallRng, end_ms: u64) -> Nemesis {
+        let (sprung_sender, sprung) = futures::channel::mpsc::unbounded();
         let mut nemesis = Nemesis {
             rng,
             timeline: BTreeMap::new(),
             inserted: 0,
             end_ms,
+            armed: BTreeMap::new(),
+            sprung_sender,
+            sprung,
         };
         for fault in schedule {
             nemesis.push(fault.at_ms, Step::Apply(fault.action.clone(), fault.for_ms));
@@ -48,11 +64,66 @@ impl Nemesis {
         }
     }
 
-    /// Applies every step in time order until the schedule is exhausted.
+    /// Applies every step in time order, and kills each node whose armed crash springs
+    /// the moment it does, until the safety phase ends. Crashes armed that did not spring
+    /// by then are disarmed: they never happened.
     pub async fn run(mut self, cluster: &Cluster, clock: RunClock) {
-        while let Some(((at_ms, _), step)) = self.timeline.pop_first() {
-            madsim::time::sleep_until(clock.at_ms(at_ms)).await;
-            self.apply(at_ms, step, cluster);
+        loop {
+            let due_ms = self
+                .timeline
+                .first_key_value()
+                .map_or(self.end_ms, |(&(at_ms, _), _)| at_ms);
+            let due = std::pin::pin!(madsim::time::sleep_until(clock.at_ms(due_ms)));
+            // A sprung crash goes first: its node is stopped at its step, waiting.
+            let sprung = match futures::future::select(self.sprung.next(), due).await {
+                Either::Left((node, _)) => node,
+                Either::Right(_) => None,
+            };
+            if let Some(node) = sprung {
+                self.crash_sprung(node, cluster, clock);
+                continue;
+            }
+            match self.timeline.pop_first() {
+                Some(((at_ms, _), step)) => self.apply(at_ms, step, cluster),
+                None => break,
+            }
+        }
+        cluster.disarm_crashes();
+        // One may have sprung in this very instant; its node must not wait forever.
+        while let Ok(node) = self.sprung.try_recv() {
+            self.crash_sprung(node, cluster, clock);
+        }
+    }
+
+    /// Arms a crash at `step` of the node's Ready loop; the node restarts `for_ms` after
+    /// it sprung.
+    fn arm_crash(
+        &mut self,
+        target: &NodeTarget,
+        step: PersistStep,
+        for_ms: Option<u64>,
+        cluster: &Cluster,
+    ) {
+        let Some(node) = self.resolve(target, &cluster.up_nodes(), cluster) else {
+            return;
+        };
+        let sprung = self.sprung_sender.clone();
+        cluster.arm_crash(node, step, move || {
+            sprung
+                .unbounded_send(node)
+                .expect("the nemesis listens until it disarms every crash");
+        });
+        self.armed.insert(node, (step, for_ms));
+    }
+
+    fn crash_sprung(&mut self, node: u64, cluster: &Cluster, clock: RunClock) {
+        let Some((step, for_ms)) = self.armed.remove(&node) else {
+            return;
+        };
+        cluster.crash(node, Some(step));
+        if let Some(for_ms) = for_ms {
+            let now_ms = clock.now_ns().div_ceil(1_000_000);
+            self.push(now_ms + for_ms, Step::Restart(node));
         }
     }
 
@@ -61,6 +132,16 @@ impl Nemesis {
             Step::Heal => cluster.heal(),
             Step::Restart(node) => cluster.restart(node),
             Step::Resume(node) => cluster.resume(node),
+            Step::Thaw(node) => cluster.thaw(node),
+            Step::RestoreDisk(node) => cluster.restore_disk(node),
+            Step::RealSpeedClock(node) => cluster.set_clock_rate(node, 100),
+            Step::Apply(
+                FaultAction::Crash {
+                    node,
+                    at_step: Some(step),
+                },
+                for_ms,
+            ) => self.arm_crash(&node, step, for_ms, cluster),
             Step::Apply(action, for_ms) => {
                 let undo = self.apply_action(action, cluster);
                 if let (Some(undo), Some(for_ms)) = (undo, for_ms) {
@@ -135,17 +216,46 @@ impl Nemesis {
                 cluster.heal();
                 None
             }
-            FaultAction::Crash { node, at_step: _ } => {
+            FaultAction::Crash {
+                node,
+                at_step: None,
+            } => {
                 let node = self.resolve(&node, &cluster.up_nodes(), cluster)?;
-                cluster.crash(node);
+                cluster.crash(node, None);
                 Some(Step::Restart(node))
             }
-            FaultAction::Freeze { .. }
-            | FaultAction::Link { .. }
+            FaultAction::Crash {
+                at_step: Some(_), ..
+            } => unreachable!("a crash at a step is armed by `apply`, and strikes later"),
+            FaultAction::Freeze { node } => {
+                let frozen = cluster.frozen_nodes();
+                let unfrozen: Vec<u64> = cluster
+                    .up_nodes()
+                    .into_iter()
+                    .filter(|n| !frozen.contains(n))
+                    .collect();
+                let node = self.resolve(&node, &unfrozen, cluster)?;
+                cluster.freeze(node);
+                Some(Step::Thaw(node))
+            }
+            // A disk and a clock belong to the machine: a crashed node's are affected too.
+            FaultAction::SlowDisk { node, fsync_us } => {
+                let node = self.resolve(&node, &cluster.all_nodes(), cluster)?;
+                cluster.slow_disk(node, fsync_us);
+                Some(Step::RestoreDisk(node))
+            }
+            FaultAction::ClockJump { node, by_ms } => {
+                let node = self.resolve(&node, &cluster.all_nodes(), cluster)?;
+                cluster.jump_clock(node, by_ms);
+                None
+            }
+            FaultAction::ClockRate { node, rate_percent } => {
+                let node = self.resolve(&node, &cluster.all_nodes(), cluster)?;
+                cluster.set_clock_rate(node, rate_percent);
+                Some(Step::RealSpeedClock(node))
+            }
+            FaultAction::Link { .. }
             | FaultAction::Swizzle { .. }
-            | FaultAction::SlowDisk { .. }
-            | FaultAction::ClockJump { .. }
-            | FaultAction::ClockRate { .. }
             | FaultAction::Replace { .. } => todo!("fault kinds in progress"),
             FaultAction::Restart { node: None } => {
                 for node in cluster.crashed_nodes() {

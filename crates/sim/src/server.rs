@@ -1,14 +1,15 @@
 //! A replica's process: its inbox, its tick timer and its Ready loop.
 
 use crate::network::{Address, ClientRequest, Envelope, Network};
+use crate::node_clock::{NodeClock, Ticker};
 use crate::recorder::Recorder;
-use futures::StreamExt;
-use madsim::time::{timeout, Instant};
+use futures::channel::mpsc::{UnboundedReceiver, UnboundedSender};
+use futures::{FutureExt, StreamExt};
 use node::{
     Checkpoint, ClientReply, NodeConfig, Outbox, RaftMessage, RaftNode, RequestTag, SimDisk,
     StateRole,
 };
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -43,6 +44,39 @@ impl StatusBoard {
     }
 }
 
+/// What the cluster tells a replica's process directly, not over the network: the
+/// nemesis' faults of the node itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Control {
+    /// Stop the Raft and apply loop; the front end keeps taking requests.
+    Freeze,
+    Thaw,
+    /// The local clock's rate changed or it jumped: reschedule the next tick.
+    ClockChanged,
+}
+
+/// The cluster's line to the current incarnation of a replica's process; each incarnation
+/// connects anew, and what was said to a dead one is lost with it.
+#[derive(Clone, Default)]
+pub struct ControlLine {
+    sender: Arc<Mutex<Option<UnboundedSender<Control>>>>,
+}
+
+impl ControlLine {
+    fn connect(&self) -> UnboundedReceiver<Control> {
+        let (sender, receiver) = futures::channel::mpsc::unbounded();
+        *self.sender.lock().expect("control lock") = Some(sender);
+        receiver
+    }
+
+    pub fn send(&self, control: Control) {
+        if let Some(sender) = self.sender.lock().expect("control lock").as_ref() {
+            // A process that is gone has nothing left to freeze or reschedule.
+            let _ = sender.unbounded_send(control);
+        }
+    }
+}
+
 /// Everything a replica's process needs; cloned into every (re)start.
 #[derive(Clone)]
 pub struct ServerContext {
@@ -52,6 +86,9 @@ pub struct ServerContext {
     pub network: Network,
     pub recorder: Recorder,
     pub board: StatusBoard,
+    /// The machine's clock, which the replica's timers run on.
+    pub clock: NodeClock,
+    pub control: ControlLine,
 }
 
 /// Sends what the replica produces over the simulated network.
@@ -88,37 +125,91 @@ impl Outbox for NetworkOutbox<'_> {
     }
 }
 
+/// What woke a replica's process up.
+enum Wakeup {
+    Control(Control),
+    Envelope(Envelope),
+    /// The local clock may have reached the next tick.
+    Timer,
+    /// A newer incarnation took over the inbox or the control line: this one is dead.
+    Gone,
+}
+
 /// Runs one incarnation of a replica until its process is killed.
+///
+/// Ticks follow the replica's local clock on a [`Ticker`]. While frozen the Raft loop
+/// stands still (no ticks, no Raft messages, no Ready) but the front end keeps taking
+/// envelopes off the network, so clients see their requests accepted; everything is
+/// handled, in arrival order, when the replica thaws.
 pub async fn run_server(context: ServerContext, tick_phase: Duration) {
     let id = context.config.id;
     let mut inbox = context.network.register(Address::Node(id));
+    let mut controls = context.control.connect();
     let mut node = RaftNode::start(context.config.clone(), context.disk.clone());
     let mut outbox = NetworkOutbox {
         id,
         network: &context.network,
         recorder: &context.recorder,
     };
-    let mut next_tick = Instant::now() + tick_phase;
+    let clock = &context.clock;
+    let mut ticker = Ticker::new(
+        clock.now_local_ns() + tick_phase.as_nanos() as i64,
+        context.tick,
+    );
+    let mut frozen = false;
+    let mut held = VecDeque::new();
     loop {
-        let now = Instant::now();
-        if now >= next_tick {
+        if !frozen && ticker.take_due(clock.now_local_ns()) {
             node.tick(&mut outbox);
-            next_tick += context.tick;
         } else {
-            match timeout(next_tick - now, inbox.next()).await {
-                Ok(Some(envelope)) => {
-                    handle(&mut node, envelope, &mut outbox);
-                    // Take everything already queued before one round of the Ready loop.
-                    while let Ok(envelope) = inbox.try_recv() {
+            let tick_wait = (!frozen).then(|| clock.sim_wait_until(ticker.next_local_ns()));
+            match next_wakeup(&mut controls, &mut inbox, tick_wait).await {
+                Wakeup::Control(Control::Freeze) => frozen = true,
+                Wakeup::Control(Control::Thaw) => {
+                    frozen = false;
+                    for envelope in held.drain(..) {
                         handle(&mut node, envelope, &mut outbox);
                     }
                 }
-                Ok(None) => return,
-                Err(_elapsed) => continue,
+                Wakeup::Control(Control::ClockChanged) | Wakeup::Timer => {}
+                // The front end of a frozen replica: it accepts every envelope and keeps
+                // it for the Raft loop. Requests it can answer without Raft (lease
+                // keep-alives) are to be answered here.
+                Wakeup::Envelope(envelope) if frozen => held.push_back(envelope),
+                Wakeup::Envelope(envelope) => handle(&mut node, envelope, &mut outbox),
+                Wakeup::Gone => return,
+            }
+            if frozen {
+                continue;
+            }
+            // Take everything already queued before one round of the Ready loop.
+            while let Ok(envelope) = inbox.try_recv() {
+                handle(&mut node, envelope, &mut outbox);
             }
         }
         node.handle_ready(&mut outbox).await;
         context.board.set(id, node.role(), node.term());
+    }
+}
+
+/// Waits for a control, an envelope or `tick_wait` (none: no tick to wait for), whichever
+/// comes first; controls first when several are ready, so a fault applies at once.
+async fn next_wakeup(
+    controls: &mut UnboundedReceiver<Control>,
+    inbox: &mut UnboundedReceiver<Envelope>,
+    tick_wait: Option<Duration>,
+) -> Wakeup {
+    let timer = async {
+        match tick_wait {
+            Some(wait) => madsim::time::sleep(wait).await,
+            None => std::future::pending().await,
+        }
+    };
+    let mut timer = std::pin::pin!(timer.fuse());
+    futures::select_biased! {
+        control = controls.next() => control.map_or(Wakeup::Gone, Wakeup::Control),
+        envelope = inbox.next() => envelope.map_or(Wakeup::Gone, Wakeup::Envelope),
+        () = timer => Wakeup::Timer,
     }
 }
 

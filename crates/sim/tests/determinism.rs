@@ -16,7 +16,18 @@ fn shipped(name: &str) -> Scenario {
 
 #[test]
 fn the_same_seed_twice_in_one_process_gives_byte_identical_histories() {
-    for name in ["partitions", "crashes", "one-way", "bridge", "pauses"] {
+    let names = [
+        "partitions",
+        "crashes",
+        "one-way",
+        "bridge",
+        "pauses",
+        "freeze",
+        "crash-steps",
+        "slow-disk",
+        "clock-skew",
+    ];
+    for name in names {
         let scenario = shipped(name);
         for seed in [0, 17] {
             let first = sim::run_on_fresh_thread(&scenario, seed).history.to_json();
@@ -32,17 +43,28 @@ fn the_same_seed_twice_in_one_process_gives_byte_identical_histories() {
 
 /// madsim's own check: it records every random draw (and when it happened) in one run and
 /// verifies the second run makes the very same draws at the very same simulated times.
+/// Crashes at a step and clock changes wake processes from outside their own timers.
 #[test]
-fn madsim_check_determinism_passes_on_a_faulty_scenario() {
-    let output =
-        madsim::runtime::Runtime::check_determinism(11, madsim::Config::default(), || async {
-            let seed = madsim::runtime::Handle::current().seed();
-            sim::simulate(Arc::new(shipped("crashes")), seed).await
-        });
-    assert!(
-        !output.history.faults.is_empty(),
-        "the scenario applied no faults"
-    );
+fn madsim_check_determinism_passes_on_faulty_scenarios() {
+    async fn simulate_shipped(name: &'static str) -> sim::RunOutput {
+        let seed = madsim::runtime::Handle::current().seed();
+        sim::simulate(Arc::new(shipped(name)), seed).await
+    }
+    let check = |run: fn() -> _| {
+        madsim::runtime::Runtime::check_determinism(11, madsim::Config::default(), run)
+    };
+    let outputs = [
+        check(|| simulate_shipped("crashes")),
+        check(|| simulate_shipped("crash-steps")),
+        check(|| simulate_shipped("clock-skew")),
+    ];
+    for output in outputs {
+        assert!(
+            !output.history.faults.is_empty(),
+            "{}: the scenario applied no faults",
+            output.history.scenario
+        );
+    }
 }
 
 #[test]

@@ -75,6 +75,26 @@ fn crashes_seeds_pass() {
 }
 
 #[test]
+fn freeze_seeds_pass() {
+    sweep_seeds("freeze", SEEDS_NEW_FAULTS);
+}
+
+#[test]
+fn crash_step_seeds_pass() {
+    sweep_seeds("crash-steps", SEEDS_NEW_FAULTS);
+}
+
+#[test]
+fn slow_disk_seeds_pass() {
+    sweep_seeds("slow-disk", SEEDS_NEW_FAULTS);
+}
+
+#[test]
+fn clock_skew_seeds_pass() {
+    sweep_seeds("clock-skew", SEEDS_NEW_FAULTS);
+}
+
+#[test]
 fn one_way_cut_seeds_pass() {
     sweep_seeds("one-way", SEEDS_NEW_FAULTS);
 }
