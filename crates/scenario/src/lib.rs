@@ -28,12 +28,15 @@
 mod error;
 mod fault;
 mod parse;
+mod parse_swarm;
+pub mod swarm;
 mod write;
 
 pub use error::ScenarioError;
 pub use fault::{
     FaultAction, LinkEffect, LinkSelector, MessageKind, NodeTarget, PersistStep, ScheduledFault,
 };
+pub use swarm::{Knob, SwarmConfig};
 
 /// A validated scenario. Every field has a value: defaults are filled in at load time.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,6 +55,8 @@ pub struct Scenario {
     pub liveness: LivenessConfig,
     /// The scripted fault schedule, in file order.
     pub faults: Vec<ScheduledFault>,
+    /// Swarm mode: more faults drawn from each run's seed (see [`swarm`]).
+    pub swarm: Option<SwarmConfig>,
 }
 
 /// The Raft cluster and its tuning. Times are in ticks of `tick_ms`, as raft-rs counts them.

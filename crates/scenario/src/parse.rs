@@ -5,6 +5,7 @@
 //! are filled in.
 
 use crate::error::line_and_column;
+use crate::parse_swarm::{parse_swarm, RawSwarm};
 use crate::{
     ClusterConfig, FaultAction, LinkEffect, LinkSelector, LivenessConfig, MessageKind,
     NetworkConfig, NodeTarget, OperationMix, PersistStep, Scenario, ScenarioError, ScheduledFault,
@@ -14,7 +15,7 @@ use serde::Deserialize;
 use std::ops::Range;
 use toml::Spanned;
 
-type Field<T> = Option<Spanned<T>>;
+pub(crate) type Field<T> = Option<Spanned<T>>;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -29,6 +30,7 @@ struct RawScenario {
     liveness: Option<RawLiveness>,
     #[serde(default)]
     faults: Vec<RawFault>,
+    swarm: Option<RawSwarm>,
 }
 
 #[derive(Deserialize)]
@@ -106,13 +108,18 @@ enum RawTarget {
 }
 
 /// Reports problems at a place in one file.
-struct Reporter<'a> {
+pub(crate) struct Reporter<'a> {
     source: &'a str,
     file: &'a str,
 }
 
 impl Reporter<'_> {
-    fn error(&self, span: Option<Range<usize>>, field: &str, message: String) -> ScenarioError {
+    pub(crate) fn error(
+        &self,
+        span: Option<Range<usize>>,
+        field: &str,
+        message: String,
+    ) -> ScenarioError {
         let (line, column) = match span {
             Some(span) => line_and_column(self.source, span.start),
             None => (0, 0),
@@ -127,7 +134,7 @@ impl Reporter<'_> {
     }
 
     /// The field's value, or `default` if absent; an error unless `min <= value <= max`.
-    fn number(
+    pub(crate) fn number(
         &self,
         field: &Field<u64>,
         name: &str,
@@ -172,7 +179,7 @@ impl Reporter<'_> {
 }
 
 /// One week of simulated time: a generous bound that still catches unit mistakes.
-const MAX_TIME_MS: u64 = 7 * 24 * 3_600 * 1_000;
+pub(crate) const MAX_TIME_MS: u64 = 7 * 24 * 3_600 * 1_000;
 
 pub(crate) fn parse(
     source: &str,
@@ -236,6 +243,10 @@ pub(crate) fn parse(
         .enumerate()
         .map(|(index, fault)| parse_fault(&report, index, fault, cluster.nodes, duration_ms))
         .collect::<Result<Vec<_>, _>>()?;
+    let swarm = raw
+        .swarm
+        .map(|swarm| parse_swarm(&report, swarm, duration_ms))
+        .transpose()?;
 
     Ok(Scenario {
         name,
@@ -247,6 +258,7 @@ pub(crate) fn parse(
         workload,
         liveness,
         faults,
+        swarm,
     })
 }
 
@@ -525,7 +537,7 @@ const fn every_link(effect: LinkEffect) -> FaultAction {
 }
 
 /// The kinds of [`EVERY_KIND`] that `keep` keeps, for an error message.
-fn kind_names(keep: fn(&FaultAction) -> bool) -> Vec<&'static str> {
+pub(crate) fn kind_names(keep: fn(&FaultAction) -> bool) -> Vec<&'static str> {
     EVERY_KIND
         .iter()
         .filter(|action| keep(action))

@@ -1,7 +1,7 @@
 //! A scenario written back as TOML, with every default spelled out: the exact input that
 //! replays a run, kept next to its report.
 
-use crate::{FaultAction, LinkEffect, NodeTarget, Scenario};
+use crate::{FaultAction, Knob, LinkEffect, NodeTarget, Scenario, SwarmConfig};
 use std::fmt::Write;
 
 impl Scenario {
@@ -56,6 +56,10 @@ impl Scenario {
 
         writeln!(out, "\n[liveness]").unwrap();
         writeln!(out, "timeout_ms = {}", self.liveness.timeout_ms).unwrap();
+
+        if let Some(swarm) = &self.swarm {
+            write_swarm(&mut out, swarm);
+        }
 
         let target = |node: &NodeTarget| match node {
             NodeTarget::Id(id) => id.to_string(),
@@ -145,4 +149,29 @@ impl Scenario {
         }
         out
     }
+}
+
+fn write_swarm(out: &mut String, swarm: &SwarmConfig) {
+    fn knob<T: std::fmt::Display + PartialEq>(out: &mut String, name: &str, knob: &Knob<T>) {
+        if knob.min == knob.max {
+            writeln!(out, "{name} = {}", knob.min).unwrap();
+        } else {
+            writeln!(out, "{name} = [{}, {}]", knob.min, knob.max).unwrap();
+        }
+    }
+    writeln!(out, "\n[swarm]").unwrap();
+    let kinds: Vec<String> = swarm.kinds.iter().map(|kind| format!("{kind:?}")).collect();
+    writeln!(out, "kinds = [{}]", kinds.join(", ")).unwrap();
+    knob(out, "kinds_on", &swarm.kinds_on);
+    knob(out, "faults", &swarm.faults);
+    writeln!(out, "start_ms = {}", swarm.start_ms).unwrap();
+    knob(out, "for_ms", &swarm.for_ms);
+    knob(out, "percent", &swarm.percent);
+    knob(out, "latency_ms", &swarm.latency_ms);
+    knob(out, "jitter_ms", &swarm.jitter_ms);
+    writeln!(out, "typed_percent = {}", swarm.typed_percent).unwrap();
+    knob(out, "rate_percent", &swarm.rate_percent);
+    knob(out, "jump_ms", &swarm.jump_ms);
+    knob(out, "fsync_us", &swarm.fsync_us);
+    knob(out, "step_ms", &swarm.step_ms);
 }

@@ -882,3 +882,84 @@ fn missing_file_is_an_error_not_a_panic() {
     let e = Scenario::load(std::path::Path::new("/no/such/scenario.toml")).unwrap_err();
     assert!(e.to_string().contains("/no/such/scenario.toml"), "{e}");
 }
+
+#[test]
+fn a_swarm_table_is_read_pinned_or_ranged_and_written_back() {
+    let text = r#"
+duration_ms = 9000
+[swarm]
+kinds = ["crash", "hold", "clock-rate"]
+kinds_on = [1, 2]
+faults = 4
+start_ms = 500
+jump_ms = [-200, 300]
+"#;
+    let scenario = parse(text).unwrap();
+    let swarm = scenario.swarm.clone().expect("a swarm");
+    assert_eq!(swarm.kinds, vec!["crash", "hold", "clock-rate"]);
+    assert_eq!((swarm.kinds_on.min, swarm.kinds_on.max), (1, 2));
+    assert_eq!((swarm.faults.min, swarm.faults.max), (4, 4));
+    assert_eq!((swarm.jump_ms.min, swarm.jump_ms.max), (-200, 300));
+    assert_eq!(swarm.start_ms, 500);
+    let again = parse(&scenario.to_toml(None)).unwrap();
+    assert_eq!(again, scenario);
+    // Without a table, no swarm; the default table draws from every kind it can.
+    assert!(parse("").unwrap().swarm.is_none());
+    let defaults = parse("[swarm]\n").unwrap().swarm.unwrap();
+    assert_eq!(defaults.kinds.len(), 17);
+}
+
+#[test]
+fn swarm_errors_name_the_knob() {
+    let cases = [
+        (
+            "[swarm]\nkinds = [\"crash\", \"explode\"]\n",
+            "swarm.kinds[1]",
+            "explode",
+        ),
+        (
+            "[swarm]\nkinds = [\"crash\", \"crash\"]\n",
+            "swarm.kinds[1]",
+            "twice",
+        ),
+        (
+            "[swarm]\nkinds = [\"heal\"]\n",
+            "swarm.kinds[0]",
+            "cannot draw",
+        ),
+        ("[swarm]\nkinds = []\n", "swarm.kinds", "at least one"),
+        ("[swarm]\nfaults = [9, 3]\n", "swarm.faults", "min ≤ max"),
+        (
+            "[swarm]\nfaults = [1, 2, 3]\n",
+            "swarm.faults",
+            "a range [min, max]",
+        ),
+        (
+            "[swarm]\npercent = [0, 50]\n",
+            "swarm.percent",
+            "between 1 and 100",
+        ),
+        (
+            "[swarm]\nkinds = [\"crash\"]\nkinds_on = 2\n",
+            "swarm.kinds_on",
+            "between 1 and 1",
+        ),
+        (
+            "duration_ms = 100\n[swarm]\nstart_ms = 100\n",
+            "swarm.start_ms",
+            "between 0 and 99",
+        ),
+        (
+            "[swarm]\ntyped_percent = 101\n",
+            "swarm.typed_percent",
+            "between 0 and 100",
+        ),
+        ("[swarm]\nstorms = 3\n", "", "unknown field"),
+    ];
+    for (text, field, says) in cases {
+        let e = error(text);
+        assert_eq!(e.field, field, "{text}: {e}");
+        assert!(e.line >= 1, "{text}: {e}");
+        assert!(e.to_string().contains(says), "{text}: {e}");
+    }
+}
