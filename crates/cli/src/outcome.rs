@@ -70,6 +70,20 @@ pub fn replay_command(scenario: &Path, seed: u64) -> String {
     format!("{program} run {} --seed {seed}", scenario.display())
 }
 
+/// The scenario file a report keeps: what the run with `seed` really ran, seed pinned. For
+/// a swarm scenario that is the schedule the seed drew, written as a scripted scenario.
+pub fn scenario_as_run(scenario: &Scenario, seed: u64) -> String {
+    let concrete = sim::concrete_scenario(scenario, seed).to_toml(Some(seed));
+    if scenario.swarm.is_some() {
+        format!(
+            "# The faults swarm scenario `{}` drew for seed {seed}, written as a scripted\n# scenario: running this file replays the same run.\n{concrete}",
+            scenario.name
+        )
+    } else {
+        concrete
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,6 @@
 //! `lockstep run`: one scenario, one seed, one report.
 
-use crate::outcome::{judge, load_scenario, replay_command, say};
+use crate::outcome::{judge, load_scenario, replay_command, say, scenario_as_run};
 use history::{History, Outcome};
 use report::{run_directory, RunReport};
 use std::hash::{BuildHasher, Hasher};
@@ -41,11 +41,20 @@ pub fn run(path: &Path, seed: Option<u64>, reports_root: &Path) -> u8 {
         "network: {} messages, {} cut by partitions, {} lost to down nodes, {} snapshots sent; disk: {} unsynced writes lost in crashes",
         network.sent, network.cut, network.lost, network.snapshots_delivered, output.stats.disk_writes_lost
     );
+    if network.dropped + network.duplicated + network.reordered + network.held > 0 {
+        say!(
+            "link faults: {} messages dropped, {} duplicated, {} reordered, {} held",
+            network.dropped,
+            network.duplicated,
+            network.reordered,
+            network.held
+        );
+    }
     say!("{}", verdict.summary().trim_end());
 
     let replay = replay_command(path, seed);
     let directory = run_directory(reports_root, &scenario.name, seed);
-    let scenario_toml = scenario.to_toml(Some(seed));
+    let scenario_toml = scenario_as_run(&scenario, seed);
     let report = RunReport {
         scenario_toml: &scenario_toml,
         history,

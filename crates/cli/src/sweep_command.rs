@@ -1,6 +1,8 @@
 //! `lockstep sweep`: many seeds of one scenario on all cores.
 
-use crate::outcome::{judge, load_scenario, replay_command, say, worse, EXIT_BAD_INPUT};
+use crate::outcome::{
+    judge, load_scenario, replay_command, say, scenario_as_run, worse, EXIT_BAD_INPUT,
+};
 use crate::seeds::parse_seed_range;
 use check::Verdict;
 use history::History;
@@ -13,12 +15,21 @@ use std::time::Instant;
 
 struct SeedResult {
     seed: u64,
-    verdict: Verdict,
     simulated_ns: u64,
     ops: usize,
-    /// Kept only for failing seeds, to write their report.
-    history: Option<History>,
+    failure: Option<SeedFailure>,
 }
+
+enum SeedFailure {
+    /// A check failed: the history is kept to write the seed's report.
+    Check { verdict: Verdict, history: History },
+    /// The simulation itself panicked (a bug in lockstep, or an assertion of raft-rs
+    /// tripped by what the run did): the sweep goes on, and the seed is reported.
+    Panic(String),
+}
+
+/// Exit code of a sweep in which a simulation panicked: a failure, like a violation.
+const EXIT_PANIC: u8 = 1;
 
 pub fn sweep(path: &Path, seeds: &str, jobs: Option<usize>, reports_root: &Path) -> u8 {
     let scenario = match load_scenario(path) {
@@ -61,15 +72,26 @@ pub fn sweep(path: &Path, seeds: &str, jobs: Option<usize>, reports_root: &Path)
                 if seed >= end {
                     return;
                 }
-                let output = sim::run_on_fresh_thread(scenario, seed);
-                let verdict = judge(&output.history);
-                let failed = !verdict.is_ok();
-                let result = SeedResult {
-                    seed,
-                    simulated_ns: output.stats.simulated_ns,
-                    ops: output.history.ops.len(),
-                    history: failed.then_some(output.history),
-                    verdict,
+                let run = std::panic::catch_unwind(|| sim::run_on_fresh_thread(scenario, seed));
+                let result = match run {
+                    Ok(output) => {
+                        let verdict = judge(&output.history);
+                        SeedResult {
+                            seed,
+                            simulated_ns: output.stats.simulated_ns,
+                            ops: output.history.ops.len(),
+                            failure: (!verdict.is_ok()).then_some(SeedFailure::Check {
+                                verdict,
+                                history: output.history,
+                            }),
+                        }
+                    }
+                    Err(panic) => SeedResult {
+                        seed,
+                        simulated_ns: 0,
+                        ops: 0,
+                        failure: Some(SeedFailure::Panic(panic_message(panic.as_ref()))),
+                    },
                 };
                 if sender.send(result).is_err() {
                     return;
@@ -82,23 +104,34 @@ pub fn sweep(path: &Path, seeds: &str, jobs: Option<usize>, reports_root: &Path)
             done += 1;
             simulated_ns += result.simulated_ns;
             ops += result.ops;
-            if let Some(history) = &result.history {
-                let code = result.verdict.exit_code() as u8;
+            if let Some(SeedFailure::Panic(message)) = &result.failure {
+                exit_code = worse(exit_code, EXIT_PANIC);
+                let replay = replay_command(path, result.seed);
+                if interactive {
+                    eprint!("\r\x1b[K");
+                }
+                say!(
+                    "seed {} FAILED: the simulation panicked: {message}\n  replay: {replay}",
+                    result.seed
+                );
+                failures.push((result.seed, replay));
+            }
+            if let Some(SeedFailure::Check { verdict, history }) = &result.failure {
+                let code = verdict.exit_code() as u8;
                 exit_code = worse(exit_code, code);
                 let replay = replay_command(path, result.seed);
                 let directory = run_directory(reports_root, &scenario.name, result.seed);
-                let scenario_toml = scenario.to_toml(Some(result.seed));
+                let scenario_toml = scenario_as_run(&scenario, result.seed);
                 let report = RunReport {
                     scenario_toml: &scenario_toml,
                     history,
-                    verdict: &result.verdict,
+                    verdict,
                     replay_command: &replay,
                 };
                 if let Err(error) = report.write(&directory) {
                     eprintln!("warning: could not write {}: {error}", directory.display());
                 }
-                let first_failure = result
-                    .verdict
+                let first_failure = verdict
                     .summary()
                     .lines()
                     .find(|line| !line.contains(": ok"))
@@ -145,4 +178,13 @@ pub fn sweep(path: &Path, seeds: &str, jobs: Option<usize>, reports_root: &Path)
         }
     }
     exit_code
+}
+
+/// What a panic said, when it said it with a string (as `panic!` and `expect` do).
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|text| text.to_string()))
+        .unwrap_or_else(|| "(no message)".to_string())
 }

@@ -50,9 +50,18 @@ pub struct SimDisk {
 impl SimDisk {
     /// A disk holding a freshly bootstrapped member of a cluster of `voters`.
     pub fn bootstrap(voters: &[u64]) -> SimDisk {
+        SimDisk::holding(LogStorage::bootstrap(voters))
+    }
+
+    /// An empty disk, for a node about to be added to a running cluster.
+    pub fn joining() -> SimDisk {
+        SimDisk::holding(LogStorage::joining())
+    }
+
+    fn holding(durable: LogStorage) -> SimDisk {
         SimDisk {
             state: Arc::new(Mutex::new(DiskState {
-                durable: LogStorage::bootstrap(voters),
+                durable,
                 unsynced: Vec::new(),
                 syncs: 0,
                 writes_lost: 0,
@@ -147,8 +156,9 @@ mod tests {
         let disk = SimDisk::bootstrap(&[1, 2, 3]);
         disk.write(DiskWrite::HardState(hard_state(4)));
         disk.sync();
+        // The bootstrapped log holds one entry per founding voter.
         let entry = Entry {
-            index: 1,
+            index: 4,
             term: 5,
             ..Entry::default()
         };
@@ -157,7 +167,7 @@ mod tests {
         disk.crash();
         let durable = disk.durable();
         assert_eq!(durable.hard_state().term, 4);
-        assert_eq!(durable.last_index().unwrap(), 0);
+        assert_eq!(durable.last_index().unwrap(), 3);
         assert_eq!(disk.writes_lost(), 2);
     }
 

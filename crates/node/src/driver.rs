@@ -3,9 +3,10 @@
 
 use crate::command::Command;
 use crate::digest;
+use crate::MembershipChange;
 use crate::{ClientError, ClientReply, DiskWrite, LogStorage, ReadyStep, RequestTag, SimDisk};
 use raft::eraftpb::{
-    ConfChange, ConfChangeV2, Entry, EntryType, Message, Snapshot, SnapshotMetadata,
+    ConfChange, ConfChangeType, ConfChangeV2, Entry, EntryType, Message, Snapshot, SnapshotMetadata,
 };
 use raft::{RawNode, ReadOnlyOption, StateRole, Storage};
 use rand::rngs::SmallRng;
@@ -85,6 +86,10 @@ pub struct RaftNode {
     role: StateRole,
     term: u64,
     applied_index: u64,
+    /// This replica applied its own removal from the cluster: like etcd's, it stops.
+    removed: bool,
+    /// A membership change was applied since the last snapshot.
+    members_changed: bool,
     /// Digest of the log up to `applied_index`; see [`digest::chain`].
     log_digest: u64,
     snapshot_index: u64,
@@ -127,6 +132,8 @@ impl RaftNode {
             role: StateRole::Follower,
             term: 0,
             applied_index: snapshot_index,
+            removed: false,
+            members_changed: false,
             log_digest,
             snapshot_index,
             proposals: BTreeMap::new(),
@@ -155,6 +162,12 @@ impl RaftNode {
     /// The leader this replica believes in, if any.
     pub fn leader(&self) -> Option<u64> {
         Some(self.raw.raft.leader_id).filter(|&id| id != raft::INVALID_ID)
+    }
+
+    /// Whether this replica applied its own removal, after which it must stop: raft-rs
+    /// cannot go on as a leader that is not a member.
+    pub fn is_removed(&self) -> bool {
+        self.removed
     }
 
     pub fn applied_index(&self) -> u64 {
@@ -238,6 +251,26 @@ impl RaftNode {
         self.after_raft_call(outbox);
     }
 
+    /// Proposes a membership change, if this replica leads; otherwise (or while another
+    /// change is still pending, which raft-rs refuses) nothing happens and the caller
+    /// asks again.
+    pub fn change_membership(&mut self, change: MembershipChange, outbox: &mut dyn Outbox) {
+        if self.raw.raft.state != StateRole::Leader {
+            return;
+        }
+        let _refused_while_another_is_pending = self
+            .raw
+            .propose_conf_change(Vec::new(), change.to_conf_change());
+        self.after_raft_call(outbox);
+    }
+
+    /// The voting members, as of the configuration this replica has applied.
+    pub fn voters(&self) -> Vec<u64> {
+        let mut voters: Vec<u64> = self.raw.store().conf_state().voters.clone();
+        voters.sort_unstable();
+        voters
+    }
+
     /// Runs one round of the Ready loop if raft-rs has anything ready: persist (waiting
     /// for the simulated fsync), send, apply, advance. A crash the nemesis armed at one of
     /// the round's steps stops the round there, for good.
@@ -294,6 +327,11 @@ impl RaftNode {
         self.apply_entries(committed, outbox);
         if applies {
             self.reach(ReadyStep::AfterApply).await;
+        }
+        if self.removed {
+            // Out of the cluster: raft-rs would fail advancing a leader that is not a
+            // member, and there is nothing left to do (see `is_removed`).
+            return;
         }
 
         // 4. Advance.
@@ -365,10 +403,15 @@ impl RaftNode {
                     self.apply_command(&entry, outbox);
                     None
                 }
-                EntryType::EntryConfChange => Some(
-                    self.raw
-                        .apply_conf_change(&decode::<ConfChange>(&entry.data)),
-                ),
+                EntryType::EntryConfChange => {
+                    let change = decode::<ConfChange>(&entry.data);
+                    if change.get_change_type() == ConfChangeType::RemoveNode
+                        && change.node_id == self.config.id
+                    {
+                        self.removed = true;
+                    }
+                    Some(self.raw.apply_conf_change(&change))
+                }
                 EntryType::EntryConfChangeV2 => Some(self.raw.apply_conf_change(&decode::<
                     ConfChangeV2,
                 >(
@@ -377,6 +420,7 @@ impl RaftNode {
             };
             if let Some(conf_state) = conf_state {
                 self.persist(DiskWrite::ConfState(conf_state.expect("valid conf change")));
+                self.members_changed = true;
             }
             // Compaction is part of the replicated state machine: every replica compacts
             // at the same log positions, so replicas stay identical at equal indexes.
@@ -439,10 +483,18 @@ impl RaftNode {
     /// Every `snapshot_interval_entries` applied entries: snapshot the store and compact
     /// the log, keeping `catch_up_entries` behind the snapshot so a follower that lags a
     /// little catches up from the log; one further behind is sent the snapshot.
+    /// Snapshots every `snapshot_interval_entries`, and after a membership change: raft-rs
+    /// refuses a snapshot whose configuration does not hold the receiver, so a member
+    /// just added could never catch up from a snapshot taken before its addition.
     fn maybe_snapshot(&mut self) {
-        if self.applied_index < self.snapshot_index + self.config.snapshot_interval_entries {
+        let interval_passed =
+            self.applied_index >= self.snapshot_index + self.config.snapshot_interval_entries;
+        let members_changed_since =
+            self.members_changed && self.applied_index > self.snapshot_index;
+        if !(interval_passed || members_changed_since) {
             return;
         }
+        self.members_changed = false;
         let index = self.applied_index;
         let term = self
             .raw

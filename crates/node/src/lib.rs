@@ -15,12 +15,14 @@ mod digest;
 mod disk;
 mod driver;
 mod log_storage;
+mod membership;
 mod reply;
 
 pub use crash_trap::{CrashTrap, ReadyStep};
 pub use disk::{DiskWrite, SimDisk};
 pub use driver::{Checkpoint, NodeConfig, Outbox, RaftNode, CHECKPOINT_INTERVAL_ENTRIES};
 pub use log_storage::LogStorage;
+pub use membership::MembershipChange;
 pub use reply::{ClientError, ClientReply, RequestTag};
 
 /// raft-rs' protobuf types, re-exported so users need not depend on raft directly.

@@ -5,7 +5,8 @@
 //! applied to the memory view at once and to the disk image when the disk syncs.
 
 use crate::DiskWrite;
-use raft::eraftpb::{ConfState, Entry, HardState, Snapshot};
+use protobuf::Message as _;
+use raft::eraftpb::{ConfChange, ConfChangeType, ConfState, Entry, EntryType, HardState, Snapshot};
 use raft::{GetEntriesContext, RaftState, Storage, StorageError};
 
 /// Hard state, configuration, latest snapshot and the log entries after the compaction
@@ -25,17 +26,54 @@ pub struct LogStorage {
 
 impl LogStorage {
     /// A fresh member of a new cluster whose voters are `voters`.
+    ///
+    /// As etcd does, the log starts with one committed configuration change adding each
+    /// voter, so that a member added later, which starts from an empty log, learns the
+    /// founding members by replaying the log (or from a snapshot, if it was compacted).
     pub fn bootstrap(voters: &[u64]) -> LogStorage {
         let conf_state = ConfState {
             voters: voters.to_vec(),
             ..ConfState::default()
         };
+        let entries: Vec<Entry> = voters
+            .iter()
+            .zip(1..)
+            .map(|(&node_id, index)| {
+                let change = ConfChange {
+                    change_type: ConfChangeType::AddNode,
+                    node_id,
+                    ..ConfChange::default()
+                };
+                Entry {
+                    entry_type: EntryType::EntryConfChange,
+                    term: 1,
+                    index,
+                    data: change
+                        .write_to_bytes()
+                        .expect("a conf change encodes")
+                        .into(),
+                    ..Entry::default()
+                }
+            })
+            .collect();
         let mut storage = LogStorage {
             conf_state: conf_state.clone(),
+            hard_state: HardState {
+                term: 1,
+                commit: entries.len() as u64,
+                ..HardState::default()
+            },
+            entries,
             ..LogStorage::default()
         };
         storage.snapshot.mut_metadata().set_conf_state(conf_state);
         storage
+    }
+
+    /// A member about to join an existing cluster: nothing at all, not even the voters,
+    /// which it learns from the leader.
+    pub fn joining() -> LogStorage {
+        LogStorage::default()
     }
 
     pub fn hard_state(&self) -> &HardState {

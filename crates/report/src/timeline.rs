@@ -137,7 +137,8 @@ fn fault_bands(history: &History, end_ns: u64) -> Vec<Band> {
             match (added, lifted) {
                 (Some(added), _) => network.push(added),
                 (None, Some(lifted)) => network.retain(|(key, _)| *key != lifted),
-                (None, None) => network.clear(),
+                // A heal ends partitions and cuts; link faults and clogs end on their own.
+                (None, None) => network.retain(|(key, _)| *key != NetworkFaultKey::UntilHeal),
             }
             network_since_ns = at_ns;
             continue;

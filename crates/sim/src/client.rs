@@ -8,6 +8,7 @@
 //! - silence until the request timeout is `Unknown`: the write may have happened, or may
 //!   still happen. Such a request is never retried, since a retry could apply it twice.
 
+use crate::members::Members;
 use crate::network::{Address, Envelope, Network};
 use crate::recorder::Recorder;
 use crate::translate::{output_for, request_for};
@@ -26,7 +27,8 @@ const BACKOFF_MAX_MS: u64 = 200;
 /// One client's connection to the cluster.
 pub struct Client {
     pub id: u64,
-    pub nodes: u64,
+    /// The members to send requests to (a removed member is left out, an added one in).
+    pub members: Members,
     pub request_timeout: Duration,
     pub network: Network,
     pub recorder: Recorder,
@@ -40,7 +42,7 @@ impl Client {
     /// Connects client `id` to the network.
     pub fn connect(
         id: u64,
-        nodes: u64,
+        members: Members,
         request_timeout: Duration,
         network: Network,
         recorder: Recorder,
@@ -48,7 +50,7 @@ impl Client {
         let inbox = network.register(Address::Client(id));
         Client {
             id,
-            nodes,
+            members,
             request_timeout,
             network,
             recorder,
@@ -107,7 +109,7 @@ impl Client {
         loop {
             let node = match self.target {
                 Some(node) => node,
-                None => workload.pick_node(self.nodes),
+                None => workload.pick_node(&self.members.current()),
             };
             self.next_request_id += 1;
             let tag = RequestTag {

@@ -17,6 +17,8 @@
 mod client;
 mod clock;
 mod cluster;
+mod link_faults;
+mod members;
 mod nemesis;
 mod network;
 mod node_clock;
@@ -81,9 +83,17 @@ pub fn run_on_fresh_thread(scenario: &Scenario, seed: u64) -> RunOutput {
         .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
+/// The scenario a run with `seed` really runs: a swarm scenario's faults drawn (from a
+/// stream of the seed no other part of the run uses), as a plain scripted scenario. Written
+/// back with [`Scenario::to_toml`], it replays the same run byte for byte.
+pub fn concrete_scenario(scenario: &Scenario, seed: u64) -> Scenario {
+    scenario.draw_swarm(&mut streams::stream(seed, "swarm", 0))
+}
+
 /// The whole run as one future, for use inside an existing madsim runtime (e.g.
 /// `Runtime::check_determinism`).
 pub async fn simulate(scenario: Arc<Scenario>, seed: u64) -> RunOutput {
+    let scenario = Arc::new(concrete_scenario(&scenario, seed));
     let handle = Handle::current();
     let clock = RunClock::start();
     let recorder = Recorder::new(&scenario.name, seed, clock);
@@ -109,7 +119,7 @@ pub async fn simulate(scenario: Arc<Scenario>, seed: u64) -> RunOutput {
         let process = handle.create_node().name(format!("client-{id}")).build();
         let client = Client::connect(
             id,
-            scenario.cluster.nodes,
+            cluster.members(),
             request_timeout,
             network.clone(),
             recorder.clone(),
@@ -131,7 +141,7 @@ pub async fn simulate(scenario: Arc<Scenario>, seed: u64) -> RunOutput {
     madsim::time::sleep_until(safety_end).await;
 
     // Liveness phase: stop the weather, then demand service.
-    cluster.heal();
+    cluster.heal_network();
     for node in cluster.paused_nodes() {
         cluster.resume(node);
     }
@@ -153,7 +163,7 @@ pub async fn simulate(scenario: Arc<Scenario>, seed: u64) -> RunOutput {
     let probe_process = handle.create_node().name("liveness-probe").build();
     let probe = Client::connect(
         probe_id,
-        scenario.cluster.nodes,
+        cluster.members(),
         request_timeout,
         network.clone(),
         recorder.clone(),

@@ -7,6 +7,7 @@ use crate::cluster::Cluster;
 use futures::channel::mpsc::{UnboundedReceiver, UnboundedSender};
 use futures::future::Either;
 use futures::StreamExt;
+use node::MembershipChange;
 use rand::rngs::SmallRng;
 use rand::seq::SliceRandom;
 use scenario::{FaultAction, NodeTarget, PersistStep, ScheduledFault};
@@ -22,7 +23,16 @@ enum Step {
     Thaw(u64),
     RestoreDisk(u64),
     RealSpeedClock(u64),
+    LiftLinkFault(u64),
+    Clog(u64),
+    Unclog(u64),
+    /// A member replacement in progress: the removal of the old member, then the addition
+    /// of the fresh node, each asked for again until the leader has applied it.
+    Replace(MembershipChange),
 }
+
+/// How often a membership change still waiting is asked for again, in ms.
+const MEMBERSHIP_RETRY_MS: u64 = 100;
 
 pub struct Nemesis {
     rng: SmallRng,
@@ -31,6 +41,12 @@ pub struct Nemesis {
     inserted: u64,
     /// Undo steps after this time are dropped: the liveness phase heals everything.
     end_ms: u64,
+    /// The id the next link fault gets.
+    next_link_fault: u64,
+    /// A member replacement is under way. Like an operator (and etcd's strict
+    /// reconfiguration check), the nemesis replaces one member at a time: removals running
+    /// ahead of additions would shrink the cluster until no removal is valid.
+    replacing: bool,
     /// Crashes armed at a step of a node's Ready loop that have not sprung yet: the step,
     /// and how long the node stays down once it has.
     armed: BTreeMap<u64, (PersistStep, Option<u64>)>,
@@ -47,6 +63,8 @@ impl Nemesis {
             timeline: BTreeMap::new(),
             inserted: 0,
             end_ms,
+            next_link_fault: 1,
+            replacing: false,
             armed: BTreeMap::new(),
             sprung_sender,
             sprung,
@@ -73,7 +91,13 @@ impl Nemesis {
                 .timeline
                 .first_key_value()
                 .map_or(self.end_ms, |(&(at_ms, _), _)| at_ms);
-            let due = std::pin::pin!(madsim::time::sleep_until(clock.at_ms(due_ms)));
+            // madsim sleeps at least a millisecond, even until a moment already here.
+            let due_at = clock.at_ms(due_ms);
+            let due = std::pin::pin!(async move {
+                if madsim::time::Instant::now() < due_at {
+                    madsim::time::sleep_until(due_at).await;
+                }
+            });
             // A sprung crash goes first: its node is stopped at its step, waiting.
             let sprung = match futures::future::select(self.sprung.next(), due).await {
                 Either::Left((node, _)) => node,
@@ -142,6 +166,24 @@ impl Nemesis {
                 },
                 for_ms,
             ) => self.arm_crash(&node, step, for_ms, cluster),
+            Step::LiftLinkFault(id) => cluster.lift_link_fault(id),
+            Step::Clog(node) => cluster.clog(node),
+            Step::Replace(change) => self.replace(at_ms, change, cluster),
+            Step::Apply(FaultAction::Replace { node }, for_ms) if self.replacing => {
+                // Waits for the replacement under way; its target is resolved when it starts.
+                let waiting = Step::Apply(FaultAction::Replace { node }, for_ms);
+                self.push(at_ms + MEMBERSHIP_RETRY_MS, waiting);
+            }
+            Step::Apply(FaultAction::Replace { node }, _) => {
+                if let Some(old) = self.resolve(&node, &cluster.all_nodes(), cluster) {
+                    self.replacing = true;
+                    self.replace(at_ms, MembershipChange::Remove(old), cluster);
+                }
+            }
+            Step::Unclog(node) => cluster.unclog(node),
+            Step::Apply(FaultAction::Swizzle { nodes, step_ms }, _) => {
+                self.swizzle(at_ms, nodes, step_ms, cluster);
+            }
             Step::Apply(action, for_ms) => {
                 let undo = self.apply_action(action, cluster);
                 if let (Some(undo), Some(for_ms)) = (undo, for_ms) {
@@ -213,8 +255,31 @@ impl Nemesis {
                 Some(Step::Resume(node))
             }
             FaultAction::Heal => {
-                cluster.heal();
+                cluster.heal_network();
                 None
+            }
+            FaultAction::Link {
+                links,
+                messages,
+                effect,
+            } => {
+                let all = cluster.all_nodes();
+                let from = match &links.from {
+                    Some(target) => Some(self.resolve(target, &all, cluster)?),
+                    None => None,
+                };
+                let others: Vec<u64> = all.into_iter().filter(|&n| Some(n) != from).collect();
+                let to = match &links.to {
+                    Some(target) => Some(self.resolve(target, &others, cluster)?),
+                    None => None,
+                };
+                let id = self.next_link_fault;
+                self.next_link_fault += 1;
+                cluster.link_fault(id, from, to, messages, effect);
+                Some(Step::LiftLinkFault(id))
+            }
+            FaultAction::Swizzle { .. } => {
+                unreachable!("a swizzle is a timeline of its own, laid out by `apply`")
             }
             FaultAction::Crash {
                 node,
@@ -254,9 +319,9 @@ impl Nemesis {
                 cluster.set_clock_rate(node, rate_percent);
                 Some(Step::RealSpeedClock(node))
             }
-            FaultAction::Link { .. }
-            | FaultAction::Swizzle { .. }
-            | FaultAction::Replace { .. } => todo!("fault kinds in progress"),
+            FaultAction::Replace { .. } => {
+                unreachable!("a replacement is a timeline of its own, laid out by `apply`")
+            }
             FaultAction::Restart { node: None } => {
                 for node in cluster.crashed_nodes() {
                     cluster.restart(node);
@@ -268,6 +333,47 @@ impl Nemesis {
                 cluster.restart(node);
                 None
             }
+        }
+    }
+
+    /// One step of replacing a member: once the leader has applied the removal, the old
+    /// member is stopped for good and a fresh node started, whose addition is then asked
+    /// for; a change not yet applied is asked for again shortly.
+    fn replace(&mut self, at_ms: u64, change: MembershipChange, cluster: &Cluster) {
+        let next = match change {
+            _ if !cluster.applied_by_leader(change) => {
+                cluster.propose_membership_change(change);
+                Some(change)
+            }
+            MembershipChange::Remove(old) => {
+                cluster.retire(old);
+                Some(MembershipChange::Add(cluster.start_fresh_node()))
+            }
+            MembershipChange::Add(new) => {
+                cluster.admit(new);
+                self.replacing = false;
+                None
+            }
+        };
+        if let Some(next) = next {
+            self.push(at_ms + MEMBERSHIP_RETRY_MS, Step::Replace(next));
+        }
+    }
+
+    /// FoundationDB's swizzle-clog: clogs `nodes` random nodes one by one, `step_ms`
+    /// apart, then unclogs them in a random order, `step_ms` apart.
+    fn swizzle(&mut self, at_ms: u64, nodes: u64, step_ms: u64, cluster: &Cluster) {
+        let mut chosen = cluster.all_nodes();
+        chosen.shuffle(&mut self.rng);
+        chosen.truncate(nodes as usize);
+        let mut unclog_order = chosen.clone();
+        unclog_order.shuffle(&mut self.rng);
+        let steps = chosen
+            .into_iter()
+            .map(Step::Clog)
+            .chain(unclog_order.into_iter().map(Step::Unclog));
+        for (i, step) in steps.enumerate() {
+            self.push(at_ms + i as u64 * step_ms, step);
         }
     }
 

@@ -17,6 +17,8 @@ use std::time::Duration;
 #[derive(Clone, Default)]
 pub struct StatusBoard {
     roles: Arc<Mutex<BTreeMap<u64, (StateRole, u64)>>>,
+    /// The voting members each replica has applied, for membership changes to wait on.
+    voters: Arc<Mutex<BTreeMap<u64, Vec<u64>>>>,
 }
 
 impl StatusBoard {
@@ -27,9 +29,22 @@ impl StatusBoard {
             .insert(node, (role, term));
     }
 
+    fn set_voters(&self, node: u64, voters: Vec<u64>) {
+        self.voters
+            .lock()
+            .expect("status lock")
+            .insert(node, voters);
+    }
+
     /// The node crashed: it no longer claims anything.
     pub fn clear(&self, node: u64) {
         self.roles.lock().expect("status lock").remove(&node);
+        self.voters.lock().expect("status lock").remove(&node);
+    }
+
+    /// The voting members as the given replica last applied them.
+    pub fn voters_seen_by(&self, node: u64) -> Option<Vec<u64>> {
+        self.voters.lock().expect("status lock").get(&node).cloned()
     }
 
     /// The live node that leads the highest term, if any.
@@ -189,6 +204,12 @@ pub async fn run_server(context: ServerContext, tick_phase: Duration) {
         }
         node.handle_ready(&mut outbox).await;
         context.board.set(id, node.role(), node.term());
+        context.board.set_voters(id, node.voters());
+        if node.is_removed() {
+            // Removed from the cluster: stop serving, as etcd does, and wait to be shut
+            // down.
+            return;
+        }
     }
 }
 
@@ -225,6 +246,7 @@ fn handle(node: &mut RaftNode, envelope: Envelope, outbox: &mut NetworkOutbox<'_
             request: ClientRequest::Write(request),
         } => node.propose(tag, request, outbox),
         Envelope::SnapshotStatus { to, delivered } => node.report_snapshot(to, delivered),
+        Envelope::Membership(change) => node.change_membership(change, outbox),
         // Replicas do not make requests, so they get no responses.
         Envelope::Response { .. } => {}
     }

@@ -44,8 +44,8 @@ impl Workload {
     }
 
     /// A replica to try first, or after a replica without a leader hint refused.
-    pub fn pick_node(&mut self, nodes: u64) -> u64 {
-        self.rng.gen_range(1..=nodes)
+    pub fn pick_node(&mut self, members: &[u64]) -> u64 {
+        members[self.rng.gen_range(0..members.len())]
     }
 
     fn fresh_value(&mut self) -> String {

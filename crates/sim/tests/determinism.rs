@@ -2,32 +2,32 @@
 //! seeds give different runs. (Two separate processes are compared in the cli crate's
 //! tests, which run the `lockstep` binary twice.)
 
-use scenario::Scenario;
+mod common;
+
+use common::shipped;
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
 
-fn shipped(name: &str) -> Scenario {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../scenarios")
-        .join(format!("{name}.toml"));
-    Scenario::load(&path).unwrap_or_else(|error| panic!("{error}"))
+/// The name of every scenario under `scenarios/` (not its subfolders): each fault kind has
+/// one, so a new kind is covered as soon as its scenario is shipped.
+fn every_shipped_scenario() -> Vec<String> {
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
+    let mut names: Vec<String> = std::fs::read_dir(&folder)
+        .expect("the scenarios folder")
+        .map(|entry| entry.expect("a folder entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
+        .map(|path| path.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
 }
 
 #[test]
 fn the_same_seed_twice_in_one_process_gives_byte_identical_histories() {
-    let names = [
-        "partitions",
-        "crashes",
-        "one-way",
-        "bridge",
-        "pauses",
-        "freeze",
-        "crash-steps",
-        "slow-disk",
-        "clock-skew",
-    ];
-    for name in names {
+    let names = every_shipped_scenario();
+    assert!(names.len() >= 17, "{names:?}");
+    for name in &names {
         let scenario = shipped(name);
         for seed in [0, 17] {
             let first = sim::run_on_fresh_thread(&scenario, seed).history.to_json();

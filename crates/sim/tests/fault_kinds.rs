@@ -2,19 +2,13 @@
 //! history records it with concrete nodes, and the cluster shows its effect.
 //! (Safety under each kind, across many seeds, is `shipped_scenarios.rs`.)
 
+mod common;
+
+use common::run_shipped as run;
 use history::{Fault, History, KvInput, Outcome};
 use scenario::{FaultAction, NodeTarget, PersistStep, Scenario, ScheduledFault};
-use std::path::Path;
 
 const MS: u64 = 1_000_000;
-
-fn run(name: &str, seed: u64) -> sim::RunOutput {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../scenarios")
-        .join(format!("{name}.toml"));
-    let scenario = Scenario::load(&path).unwrap_or_else(|error| panic!("{error}"));
-    sim::run_on_fresh_thread(&scenario, seed)
-}
 
 /// The window each pause of a node lasted: (node, paused at, resumed at).
 fn pauses(history: &History) -> Vec<(u64, u64, u64)> {

@@ -109,6 +109,42 @@ fn pause_seeds_pass() {
     sweep_seeds("pauses", SEEDS_NEW_FAULTS);
 }
 
+#[test]
+fn slow_network_seeds_pass() {
+    sweep_seeds("slow-network", SEEDS_NEW_FAULTS);
+}
+
+#[test]
+fn lossy_network_seeds_pass() {
+    sweep_seeds("lossy-network", SEEDS_NEW_FAULTS);
+}
+
+#[test]
+fn hold_seeds_pass() {
+    sweep_seeds("hold", SEEDS_NEW_FAULTS);
+}
+
+#[test]
+fn swizzle_seeds_pass() {
+    sweep_seeds("swizzle", SEEDS_NEW_FAULTS);
+}
+
+#[test]
+fn typed_message_fault_seeds_pass() {
+    sweep_seeds("message-faults", SEEDS_NEW_FAULTS);
+}
+
+#[test]
+fn membership_replacement_seeds_pass() {
+    sweep_seeds("replace", SEEDS_NEW_FAULTS);
+}
+
+/// Each seed draws its own mix of every kind above; `lockstep sweep` runs thousands.
+#[test]
+fn swarm_seeds_pass() {
+    sweep_seeds("swarm", SEEDS_NEW_FAULTS);
+}
+
 /// Passing seeds prove little unless the faults reached the code they are meant for: over
 /// a handful of seeds, crashes must cost unsynced writes and lagging replicas must be
 /// caught up by snapshot, and partitions must cut messages.
