@@ -94,7 +94,8 @@ struct Band {
 /// Faults as bands: on the network row what is degraded (partitions and one-way cuts add
 /// up until a heal; link faults and clogs last until lifted or healed), on a node's row
 /// when it was down, paused, frozen, slow to sync, on a skewed clock or removed; each
-/// lasts until it is undone, or the end. A clock jump is a short band of its own.
+/// lasts until it is undone, or the end. A clock jump and a member's addition are short
+/// bands of their own.
 fn fault_bands(history: &History, end_ns: u64) -> Vec<Band> {
     let mut bands = Vec::new();
     // What the network suffers, in words, keyed by what lifts it, since when.
@@ -159,7 +160,10 @@ fn fault_bands(history: &History, end_ns: u64) -> Vec<Band> {
                 bands.push(node_band(*node, &described, at_ns, at_ns + end_ns / 100));
                 continue;
             }
-            Fault::MemberAdded { .. } => continue,
+            Fault::MemberAdded { node } => {
+                bands.push(node_band(*node, "added", at_ns, at_ns + end_ns / 100));
+                continue;
+            }
             Fault::Partition { .. }
             | Fault::Cut { .. }
             | Fault::LinkFault { .. }
