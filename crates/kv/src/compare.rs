@@ -90,6 +90,7 @@ mod tests {
             create_revision: 3,
             mod_revision: 5,
             version: 2,
+            lease: None,
         }
     }
 

@@ -1,5 +1,6 @@
 //! The ways a request can be refused.
 
+use crate::lease::{LeaseId, MAX_LEASE_TTL_S};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -31,6 +32,26 @@ pub enum KvError {
         /// A key the branch would write twice.
         key: String,
     },
+    /// A write (a put, a transaction's put, a revoke) named a lease that does not exist: never
+    /// granted, or already revoked. etcd's `ErrLeaseNotFound`; the write changes nothing.
+    LeaseNotFound {
+        /// The lease the request named.
+        id: LeaseId,
+    },
+    /// A grant asked for an ID that an existing lease has (etcd's `ErrLeaseExists`).
+    LeaseExists {
+        /// The ID asked for.
+        id: LeaseId,
+    },
+    /// A grant asked for ID 0, which etcd reserves for "no lease".
+    LeaseIdZero,
+    /// A grant asked for a TTL below 1 s or above etcd's `MaxLeaseTTL`.
+    LeaseTtlOutOfRange {
+        /// The lease asked for.
+        id: LeaseId,
+        /// The TTL asked for, in seconds.
+        ttl_s: i64,
+    },
 }
 
 impl fmt::Display for KvError {
@@ -51,6 +72,13 @@ impl fmt::Display for KvError {
             KvError::DuplicateKeyInTxn { key } => {
                 write!(f, "duplicate key given in txn request: {key:?}")
             }
+            KvError::LeaseNotFound { id } => write!(f, "lease not found: {id}"),
+            KvError::LeaseExists { id } => write!(f, "lease already exists: {id}"),
+            KvError::LeaseIdZero => write!(f, "lease ID 0 means no lease and cannot be granted"),
+            KvError::LeaseTtlOutOfRange { id, ttl_s } => write!(
+                f,
+                "lease {id}: TTL {ttl_s} s is outside 1..={MAX_LEASE_TTL_S} s"
+            ),
         }
     }
 }
@@ -85,5 +113,22 @@ mod tests {
             "duplicate key given in txn request: \"a\""
         );
         assert_eq!(KvError::EmptyKey.to_string(), "key is not provided");
+    }
+
+    #[test]
+    fn lease_errors_name_the_lease_in_hex() {
+        let id = LeaseId(0x2a);
+        assert_eq!(
+            KvError::LeaseNotFound { id }.to_string(),
+            "lease not found: 000000000000002a"
+        );
+        assert_eq!(
+            KvError::LeaseExists { id }.to_string(),
+            "lease already exists: 000000000000002a"
+        );
+        assert_eq!(
+            KvError::LeaseTtlOutOfRange { id, ttl_s: 0 }.to_string(),
+            "lease 000000000000002a: TTL 0 s is outside 1..=9000000000 s"
+        );
     }
 }

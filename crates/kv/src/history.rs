@@ -1,5 +1,6 @@
 //! One key's revision history: what it held at every revision still readable.
 
+use crate::lease::LeaseId;
 use crate::request::KeyValue;
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +20,10 @@ struct Live {
     value: String,
     create_revision: u64,
     version: u64,
+    /// The lease the put attached the key to; left out when `None`, so histories written
+    /// before leases existed read the same and lease-less stores keep their bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lease: Option<LeaseId>,
 }
 
 /// The changes to one key in increasing revision order. The key's state at revision `r` is
@@ -33,8 +38,7 @@ pub(crate) struct KeyHistory {
 impl KeyHistory {
     /// The key (named `key`) as it was at `revision`, or `None` if it did not exist then.
     pub(crate) fn at(&self, key: &str, revision: u64) -> Option<KeyValue> {
-        let later = self.events.partition_point(|e| e.revision <= revision);
-        let event = self.events[..later].last()?;
+        let event = self.in_force(revision)?;
         let live = event.live.as_ref()?;
         Some(KeyValue {
             key: key.to_owned(),
@@ -42,7 +46,20 @@ impl KeyHistory {
             create_revision: live.create_revision,
             mod_revision: event.revision,
             version: live.version,
+            lease: live.lease,
         })
+    }
+
+    /// The lease the key was attached to at `revision`; `None` if it had none or did not
+    /// exist then.
+    pub(crate) fn lease_at(&self, revision: u64) -> Option<LeaseId> {
+        self.in_force(revision)?.live.as_ref()?.lease
+    }
+
+    /// The latest event at or before `revision`.
+    fn in_force(&self, revision: u64) -> Option<&Event> {
+        let later = self.events.partition_point(|e| e.revision <= revision);
+        self.events[..later].last()
     }
 
     /// The state the latest event left, if the key exists after it.
@@ -50,19 +67,21 @@ impl KeyHistory {
         self.events.last()?.live.as_ref()
     }
 
-    /// Records a put of `value` at `revision`: a new version of an existing key, or a fresh
-    /// creation (version 1) of a missing or deleted one.
-    pub(crate) fn put(&mut self, revision: u64, value: String) {
+    /// Records a put of `value` with `lease` at `revision`: a new version of an existing
+    /// key, or a fresh creation (version 1) of a missing or deleted one.
+    pub(crate) fn put(&mut self, revision: u64, value: String, lease: Option<LeaseId>) {
         let live = match self.latest() {
             Some(previous) => Live {
                 value,
                 create_revision: previous.create_revision,
                 version: previous.version + 1,
+                lease,
             },
             None => Live {
                 value,
                 create_revision: revision,
                 version: 1,
+                lease,
             },
         };
         self.events.push(Event {
@@ -121,16 +140,17 @@ mod tests {
             create_revision,
             mod_revision,
             version,
+            lease: None,
         }
     }
 
     /// put a@2, put b@3, delete@4, put c@6.
     fn sample() -> KeyHistory {
         let mut history = KeyHistory::default();
-        history.put(2, "a".into());
-        history.put(3, "b".into());
+        history.put(2, "a".into(), None);
+        history.put(3, "b".into(), None);
         assert!(history.delete(4));
-        history.put(6, "c".into());
+        history.put(6, "c".into(), None);
         history
     }
 
@@ -147,11 +167,24 @@ mod tests {
     }
 
     #[test]
+    fn each_version_remembers_its_lease() {
+        let mut history = KeyHistory::default();
+        history.put(2, "a".into(), Some(LeaseId(7)));
+        history.put(3, "b".into(), None);
+        assert!(history.delete(4));
+        assert_eq!(history.at("k", 2).unwrap().lease, Some(LeaseId(7)));
+        assert_eq!(history.lease_at(2), Some(LeaseId(7)));
+        assert_eq!(history.lease_at(3), None);
+        assert_eq!(history.lease_at(4), None);
+        assert_eq!(history.lease_at(1), None);
+    }
+
+    #[test]
     fn deleting_a_missing_key_records_nothing() {
         let mut history = KeyHistory::default();
         assert!(!history.delete(2));
         assert!(history.is_empty());
-        history.put(2, "a".into());
+        history.put(2, "a".into(), None);
         assert!(history.delete(3));
         assert!(!history.delete(4));
         assert_eq!(history.events.len(), 2);
@@ -189,7 +222,7 @@ mod tests {
     #[test]
     fn compact_past_a_final_deletion_empties_the_history() {
         let mut history = KeyHistory::default();
-        history.put(2, "a".into());
+        history.put(2, "a".into(), None);
         history.delete(3);
         history.compact(3);
         assert!(history.is_empty());

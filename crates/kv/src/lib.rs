@@ -10,11 +10,16 @@
 //! delete that deleted something, a transaction that wrote anything) advances by exactly
 //! one; per-key `create_revision`, `mod_revision` and `version`; reads at past revisions;
 //! compare-and-swap transactions; and compaction that drops history older than a revision.
+//! Leases too, as etcd's lessor replicates them: grant, revoke (deleting every attached key
+//! in one revision), checkpoints of the remaining TTL, keys attached by puts. When a lease
+//! expires is not replicated state: the leader decides it by its own clock and proposes a
+//! revoke ([`Store::lease_ttls`] gives what it needs to set its deadlines).
 
 mod compare;
 mod error;
 mod history;
 mod key_range;
+mod lease;
 mod request;
 mod store;
 mod validate;
@@ -22,9 +27,11 @@ mod validate;
 pub use compare::{Compare, CompareResult, CompareTarget};
 pub use error::KvError;
 pub use key_range::KeyRange;
+pub use lease::{LeaseId, LeaseInfo, LeaseTtl, MAX_LEASE_TTL_S};
 pub use request::{
-    DeleteRangeRequest, DeleteRangeResponse, KeyValue, PutRequest, PutResponse, RangeRequest,
-    RangeResponse, Request, RequestOp, Response, ResponseHeader, ResponseOp, TxnRequest,
-    TxnResponse,
+    DeleteRangeRequest, DeleteRangeResponse, KeyValue, LeaseCheckpointRequest,
+    LeaseCheckpointResponse, LeaseGrantRequest, LeaseGrantResponse, LeaseRevokeRequest,
+    LeaseRevokeResponse, PutRequest, PutResponse, RangeRequest, RangeResponse, Request, RequestOp,
+    Response, ResponseHeader, ResponseOp, TxnRequest, TxnResponse,
 };
 pub use store::Store;

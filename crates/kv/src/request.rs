@@ -1,7 +1,9 @@
-//! The requests the store executes and the responses it gives, modelled on etcd's KV API.
+//! The requests the store executes and the responses it gives, modelled on etcd's KV and
+//! Lease APIs.
 
 use crate::compare::Compare;
 use crate::key_range::KeyRange;
+use crate::lease::LeaseId;
 use serde::{Deserialize, Serialize};
 
 /// Anything a client can ask of the store; the unit a Raft log entry carries.
@@ -15,6 +17,12 @@ pub enum Request {
     DeleteRange(DeleteRangeRequest),
     /// Compare, then run one of two lists of operations, atomically.
     Txn(TxnRequest),
+    /// Create a lease.
+    LeaseGrant(LeaseGrantRequest),
+    /// End a lease and delete its keys; what the leader proposes when a lease expires.
+    LeaseRevoke(LeaseRevokeRequest),
+    /// Persist a lease's remaining TTL.
+    LeaseCheckpoint(LeaseCheckpointRequest),
 }
 
 /// The answer to a [`Request`], of the matching variant.
@@ -28,6 +36,12 @@ pub enum Response {
     DeleteRange(DeleteRangeResponse),
     /// The answer to [`Request::Txn`].
     Txn(TxnResponse),
+    /// The answer to [`Request::LeaseGrant`].
+    LeaseGrant(LeaseGrantResponse),
+    /// The answer to [`Request::LeaseRevoke`].
+    LeaseRevoke(LeaseRevokeResponse),
+    /// The answer to [`Request::LeaseCheckpoint`].
+    LeaseCheckpoint(LeaseCheckpointResponse),
 }
 
 /// What every response carries besides its own data.
@@ -51,6 +65,10 @@ pub struct KeyValue {
     pub mod_revision: u64,
     /// How many puts the key has had since its creation (1 after the creating put).
     pub version: u64,
+    /// The lease the key's put attached it to at this revision, if any. Reads of the past
+    /// show it even after the lease was revoked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease: Option<LeaseId>,
 }
 
 /// A read of the keys in a range.
@@ -86,6 +104,12 @@ pub struct PutRequest {
     pub value: String,
     /// Whether to return the key as it was before the put.
     pub prev_kv: bool,
+    /// The lease to attach the key to (detaching it from a lease it had); `None` detaches
+    /// it. A lease that does not exist fails the put with [`crate::KvError::LeaseNotFound`].
+    /// Left out of the serialized form when `None`, so a lease-less entry keeps the bytes
+    /// (and log digests) it had before leases existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease: Option<LeaseId>,
 }
 
 /// The outcome of a [`PutRequest`].
@@ -170,4 +194,59 @@ pub struct TxnResponse {
     pub succeeded: bool,
     /// One response per operation of the branch that ran, in order.
     pub responses: Vec<ResponseOp>,
+}
+
+/// A grant of a new lease, with an ID the proposer chose.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeaseGrantRequest {
+    /// The new lease's ID: not 0, not an existing lease's.
+    pub id: LeaseId,
+    /// Its TTL in seconds, at least 1 (etcd would raise a smaller one to its minimum TTL,
+    /// which depends on the election timeout: the proposer's business, not the store's).
+    pub ttl_s: i64,
+}
+
+/// The outcome of a [`LeaseGrantRequest`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeaseGrantResponse {
+    /// The store revision, unchanged: a grant writes no key.
+    pub header: ResponseHeader,
+    /// The granted lease.
+    pub id: LeaseId,
+    /// Its TTL in seconds.
+    pub ttl_s: i64,
+}
+
+/// The end of a lease: every key attached to it is deleted in one revision, then the lease
+/// is forgotten.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeaseRevokeRequest {
+    /// The lease to end; it must exist.
+    pub id: LeaseId,
+}
+
+/// The outcome of a [`LeaseRevokeRequest`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeaseRevokeResponse {
+    /// The store revision: the revision of the deletion, or the unchanged current revision
+    /// if no key was attached (as etcd, whose revoke is a txn that may write nothing).
+    pub header: ResponseHeader,
+}
+
+/// A checkpoint of a lease's remaining TTL (etcd's lease checkpointing), so that a new
+/// leader does not restart a long-lived lease at its full TTL.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeaseCheckpointRequest {
+    /// The lease; if it no longer exists the checkpoint is ignored, as in etcd.
+    pub id: LeaseId,
+    /// Its remaining TTL in seconds on the leader's clock; 0 (or less) clears the checkpoint,
+    /// which the leader proposes after a keep-alive renewed a checkpointed lease.
+    pub remaining_ttl_s: i64,
+}
+
+/// The outcome of a [`LeaseCheckpointRequest`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeaseCheckpointResponse {
+    /// The store revision, unchanged: a checkpoint writes no key.
+    pub header: ResponseHeader,
 }

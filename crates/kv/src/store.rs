@@ -3,10 +3,11 @@
 use crate::error::KvError;
 use crate::history::KeyHistory;
 use crate::key_range::KeyRange;
+use crate::lease::{LeaseId, LeaseInfo, LeaseTtl, Leases};
 use crate::request::{
-    DeleteRangeRequest, DeleteRangeResponse, KeyValue, PutRequest, PutResponse, RangeRequest,
-    RangeResponse, Request, RequestOp, Response, ResponseHeader, ResponseOp, TxnRequest,
-    TxnResponse,
+    DeleteRangeRequest, DeleteRangeResponse, KeyValue, LeaseCheckpointResponse, LeaseGrantResponse,
+    LeaseRevokeRequest, LeaseRevokeResponse, PutRequest, PutResponse, RangeRequest, RangeResponse,
+    Request, RequestOp, Response, ResponseHeader, ResponseOp, TxnRequest, TxnResponse,
 };
 use crate::validate;
 use serde::{Deserialize, Serialize};
@@ -27,6 +28,11 @@ pub struct Store {
     compacted_revision: u64,
     /// The history of every key that existed at some revision still readable.
     keys: BTreeMap<String, KeyHistory>,
+    /// Every granted lease and the keys attached to it. Left out of the serialized form when
+    /// there is none, so stores without leases keep the bytes (and state hashes) they had
+    /// before leases existed, and such snapshots still read.
+    #[serde(default, skip_serializing_if = "Leases::is_empty")]
+    leases: Leases,
 }
 
 impl Default for Store {
@@ -65,6 +71,7 @@ impl Store {
             revision: 1,
             compacted_revision: 0,
             keys: BTreeMap::new(),
+            leases: Leases::default(),
         }
     }
 
@@ -86,6 +93,7 @@ impl Store {
             Request::Range(request) => self.range(request).map(Response::Range),
             Request::Put(request) => {
                 validate::put_key(&request.key)?;
+                self.leases.require(request.lease)?;
                 let mut batch = Batch::new(self);
                 let mut response = batch.put(request);
                 response.header.revision = batch.commit();
@@ -99,6 +107,47 @@ impl Store {
                 Ok(Response::DeleteRange(response))
             }
             Request::Txn(request) => self.txn(request).map(Response::Txn),
+            Request::LeaseGrant(request) => {
+                self.leases.grant(request.id, request.ttl_s)?;
+                Ok(Response::LeaseGrant(LeaseGrantResponse {
+                    header: self.header(),
+                    id: request.id,
+                    ttl_s: request.ttl_s,
+                }))
+            }
+            Request::LeaseRevoke(request) => self.lease_revoke(request).map(Response::LeaseRevoke),
+            Request::LeaseCheckpoint(request) => {
+                self.leases.checkpoint(request.id, request.remaining_ttl_s);
+                Ok(Response::LeaseCheckpoint(LeaseCheckpointResponse {
+                    header: self.header(),
+                }))
+            }
+        }
+    }
+
+    /// A lease's granted TTL, checkpointed remaining TTL and attached keys, or `None` if no
+    /// such lease exists: etcd's `LeaseTimeToLive`, except that the remaining TTL is the
+    /// replicated one. Read-only; the leader serves it, with its own deadline for the
+    /// remaining time.
+    pub fn lease_time_to_live(&self, id: LeaseId) -> Option<LeaseInfo> {
+        self.leases.info(id)
+    }
+
+    /// Every lease's ID, in order: etcd's `LeaseLeases`.
+    pub fn leases(&self) -> Vec<LeaseId> {
+        self.leases.ids()
+    }
+
+    /// Every lease's granted and remaining TTL, in ID order: what a node sets its expiry
+    /// deadlines from after restoring the store, and extends when it becomes leader.
+    pub fn lease_ttls(&self) -> Vec<LeaseTtl> {
+        self.leases.ttls()
+    }
+
+    /// The header of a response that leaves the revision as it is.
+    fn header(&self) -> ResponseHeader {
+        ResponseHeader {
+            revision: self.revision,
         }
     }
 
@@ -106,13 +155,7 @@ impl Store {
     pub fn range(&self, request: &RangeRequest) -> Result<RangeResponse, KvError> {
         validate::range_keys(&request.range)?;
         let at = read_revision(request.revision, self.revision, self.compacted_revision)?;
-        Ok(self.read(
-            request,
-            at,
-            ResponseHeader {
-                revision: self.revision,
-            },
-        ))
+        Ok(self.read(request, at, self.header()))
     }
 
     /// Drops the history older than `revision`, as etcd's compaction: afterwards reads at
@@ -187,6 +230,12 @@ impl Store {
             &request.failure
         };
         validate::branch_writes_each_key_once(branch)?;
+        // As etcd, every lease the branch's puts name is checked before anything is written.
+        for op in branch {
+            if let RequestOp::Put(put) = op {
+                self.leases.require(put.lease)?;
+            }
+        }
         let mut batch = Batch::new(self);
         let outcome: Result<Vec<ResponseOp>, KvError> =
             branch.iter().map(|op| batch.apply(op)).collect();
@@ -205,6 +254,27 @@ impl Store {
             header: ResponseHeader { revision },
             succeeded,
             responses,
+        })
+    }
+
+    /// Deletes every key attached to the lease, all at one new revision (none if no key is
+    /// attached), then forgets the lease. The keys' past versions keep naming it.
+    fn lease_revoke(
+        &mut self,
+        request: &LeaseRevokeRequest,
+    ) -> Result<LeaseRevokeResponse, KvError> {
+        let attached: Vec<String> = self.leases.keys(request.id)?.iter().cloned().collect();
+        let mut batch = Batch::new(self);
+        for key in attached {
+            batch.delete_range(&DeleteRangeRequest {
+                range: KeyRange::Key(key),
+                prev_kv: false,
+            });
+        }
+        let revision = batch.commit();
+        self.leases.remove(request.id);
+        Ok(LeaseRevokeResponse {
+            header: ResponseHeader { revision },
         })
     }
 }
@@ -272,7 +342,7 @@ impl<'s> Batch<'s> {
         } else {
             None
         };
-        history.put(revision, request.value.clone());
+        history.put(revision, request.value.clone(), request.lease);
         self.written.push(request.key.clone());
         PutResponse {
             header: UNSTAMPED,
@@ -311,10 +381,19 @@ impl<'s> Batch<'s> {
     }
 
     /// Makes the writes the store's new revision (if there were any) and returns the store
-    /// revision afterwards.
+    /// revision afterwards. Only now do written keys move between leases, so a rolled back
+    /// batch never touched the lease table.
     fn commit(self) -> u64 {
         if !self.written.is_empty() {
-            self.store.revision = self.write_revision();
+            let (committed, revision) = (self.store.revision, self.write_revision());
+            for key in &self.written {
+                let history = &self.store.keys[key];
+                let (before, after) = (history.lease_at(committed), history.lease_at(revision));
+                if before != after {
+                    self.store.leases.reattach(key, before, after);
+                }
+            }
+            self.store.revision = revision;
         }
         self.store.revision
     }
@@ -345,6 +424,7 @@ mod tests {
             create_revision: create,
             mod_revision: modified,
             version,
+            lease: None,
         }
     }
 
@@ -353,6 +433,7 @@ mod tests {
             key: key.into(),
             value: value.into(),
             prev_kv: true,
+            lease: None,
         })
     }
 
@@ -391,6 +472,7 @@ mod tests {
             key: key.into(),
             value: value.into(),
             prev_kv: true,
+            lease: None,
         });
         match store.execute(&request) {
             Ok(Response::Put(response)) => response,
@@ -490,6 +572,7 @@ mod tests {
             key: "a".into(),
             value: "2".into(),
             prev_kv: false,
+            lease: None,
         });
         let response = store.execute(&request).unwrap();
         assert_eq!(
@@ -705,6 +788,7 @@ mod tests {
                 key: String::new(),
                 value: "v".into(),
                 prev_kv: false,
+                lease: None,
             }),
             Request::DeleteRange(DeleteRangeRequest {
                 range: key(""),

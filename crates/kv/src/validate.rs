@@ -83,6 +83,7 @@ mod tests {
             key: key.into(),
             value: "v".into(),
             prev_kv: false,
+            lease: None,
         })
     }
 

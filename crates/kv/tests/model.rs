@@ -3,19 +3,24 @@
 //! serialized snapshot mid-sequence must equal the original and keep answering the same.
 //!
 //! The model keeps one full snapshot of the key space per revision (no history tricks, no
-//! compaction of its own), so reading the past is just indexing.
+//! compaction of its own), so reading the past is just indexing. Its leases hold only their
+//! TTLs: which keys a lease has is found by scanning the latest snapshot for keys naming it,
+//! so the store's own attachment bookkeeping is checked against an independent derivation
+//! (every attached key exists and names its lease; every key naming a lease is attached).
 
 use kv::{
     Compare, CompareResult, CompareTarget, DeleteRangeRequest, DeleteRangeResponse, KeyRange,
-    KeyValue, KvError, PutRequest, PutResponse, RangeRequest, RangeResponse, Request, RequestOp,
-    Response, ResponseHeader, ResponseOp, Store, TxnRequest, TxnResponse,
+    KeyValue, KvError, LeaseCheckpointRequest, LeaseCheckpointResponse, LeaseGrantRequest,
+    LeaseGrantResponse, LeaseId, LeaseInfo, LeaseRevokeRequest, LeaseRevokeResponse, LeaseTtl,
+    PutRequest, PutResponse, RangeRequest, RangeResponse, Request, RequestOp, Response,
+    ResponseHeader, ResponseOp, Store, TxnRequest, TxnResponse, MAX_LEASE_TTL_S,
 };
 use proptest::prelude::*;
 use proptest::sample::select;
 use std::collections::BTreeMap;
 
-/// A live key in the model: (value, create_revision, mod_revision, version).
-type Entry = (String, u64, u64, u64);
+/// A live key in the model: (value, create_revision, mod_revision, version, lease).
+type Entry = (String, u64, u64, u64, Option<LeaseId>);
 /// The whole key space at one revision.
 type Snapshot = BTreeMap<String, Entry>;
 
@@ -23,11 +28,15 @@ type Snapshot = BTreeMap<String, Entry>;
 const KEYS: [&str; 5] = ["a", "ab", "b", "ba", "c"];
 const PREFIXES: [&str; 5] = ["", "a", "ab", "b", "c"];
 const BOUNDS: [&str; 7] = ["", "a", "ab", "b", "bb", "c", "d"];
+/// Lease IDs the generated requests use (0, rarely, to exercise `LeaseIdZero`).
+const LEASES: [i64; 4] = [0, 1, 2, 3];
 
 struct Model {
     /// `snapshots[r - 1]` is the key space at revision `r`.
     snapshots: Vec<Snapshot>,
     compacted: u64,
+    /// Every granted lease: (granted TTL, remaining TTL).
+    leases: BTreeMap<LeaseId, (i64, i64)>,
 }
 
 impl Model {
@@ -35,7 +44,97 @@ impl Model {
         Model {
             snapshots: vec![Snapshot::new()],
             compacted: 0,
+            leases: BTreeMap::new(),
         }
+    }
+
+    /// The keys naming `id` now, in key order.
+    fn attached(&self, id: LeaseId) -> Vec<String> {
+        self.latest()
+            .iter()
+            .filter(|(_, entry)| entry.4 == Some(id))
+            .map(|(key, _)| key.clone())
+            .collect()
+    }
+
+    fn lease_info(&self, id: LeaseId) -> Option<LeaseInfo> {
+        let &(granted_ttl_s, remaining_ttl_s) = self.leases.get(&id)?;
+        Some(LeaseInfo {
+            id,
+            granted_ttl_s,
+            remaining_ttl_s,
+            keys: self.attached(id),
+        })
+    }
+
+    fn lease_ttls(&self) -> Vec<LeaseTtl> {
+        self.leases
+            .iter()
+            .map(|(&id, &(granted_ttl_s, remaining_ttl_s))| LeaseTtl {
+                id,
+                granted_ttl_s,
+                remaining_ttl_s,
+            })
+            .collect()
+    }
+
+    fn header(&self) -> ResponseHeader {
+        ResponseHeader {
+            revision: self.revision(),
+        }
+    }
+
+    fn lease_grant(&mut self, grant: &LeaseGrantRequest) -> Result<Response, KvError> {
+        let id = grant.id;
+        if id.0 == 0 {
+            return Err(KvError::LeaseIdZero);
+        }
+        if grant.ttl_s < 1 || grant.ttl_s > MAX_LEASE_TTL_S {
+            return Err(KvError::LeaseTtlOutOfRange {
+                id,
+                ttl_s: grant.ttl_s,
+            });
+        }
+        if self.leases.contains_key(&id) {
+            return Err(KvError::LeaseExists { id });
+        }
+        self.leases.insert(id, (grant.ttl_s, grant.ttl_s));
+        Ok(Response::LeaseGrant(LeaseGrantResponse {
+            header: self.header(),
+            id,
+            ttl_s: grant.ttl_s,
+        }))
+    }
+
+    fn lease_revoke(&mut self, revoke: &LeaseRevokeRequest) -> Result<Response, KvError> {
+        let id = revoke.id;
+        if self.leases.remove(&id).is_none() {
+            return Err(KvError::LeaseNotFound { id });
+        }
+        let doomed = self.attached(id);
+        if !doomed.is_empty() {
+            let mut next = self.latest().clone();
+            for key in &doomed {
+                next.remove(key);
+            }
+            self.snapshots.push(next);
+        }
+        Ok(Response::LeaseRevoke(LeaseRevokeResponse {
+            header: self.header(),
+        }))
+    }
+
+    fn lease_checkpoint(&mut self, checkpoint: &LeaseCheckpointRequest) -> Response {
+        if let Some((granted, remaining)) = self.leases.get_mut(&checkpoint.id) {
+            *remaining = if checkpoint.remaining_ttl_s > 0 {
+                checkpoint.remaining_ttl_s
+            } else {
+                *granted
+            };
+        }
+        Response::LeaseCheckpoint(LeaseCheckpointResponse {
+            header: self.header(),
+        })
     }
 
     fn revision(&self) -> u64 {
@@ -70,6 +169,9 @@ impl Model {
                 }
             }
             Request::Txn(txn) => self.txn(txn).map(Response::Txn),
+            Request::LeaseGrant(grant) => self.lease_grant(grant),
+            Request::LeaseRevoke(revoke) => self.lease_revoke(revoke),
+            Request::LeaseCheckpoint(checkpoint) => Ok(self.lease_checkpoint(checkpoint)),
         }
     }
 
@@ -121,6 +223,16 @@ impl Model {
             &txn.failure
         };
         check_duplicates(branch)?;
+        for op in branch {
+            match op {
+                RequestOp::Put(PutRequest {
+                    lease: Some(id), ..
+                }) if !self.leases.contains_key(id) => {
+                    return Err(KvError::LeaseNotFound { id: *id })
+                }
+                _ => {}
+            }
+        }
 
         let old = self.revision();
         let new = old + 1;
@@ -142,10 +254,11 @@ impl Model {
                 RequestOp::Put(put) => {
                     let previous = working.get(&put.key).cloned();
                     let (create, version) = match &previous {
-                        Some((_, create, _, version)) => (*create, version + 1),
+                        Some((_, create, _, version, _)) => (*create, version + 1),
                         None => (new, 1),
                     };
-                    working.insert(put.key.clone(), (put.value.clone(), create, new, version));
+                    let entry = (put.value.clone(), create, new, version, put.lease);
+                    working.insert(put.key.clone(), entry);
                     wrote = true;
                     ResponseOp::Put(PutResponse {
                         header: ResponseHeader { revision: 0 },
@@ -235,13 +348,14 @@ fn in_range(range: &KeyRange, key: &str) -> bool {
     }
 }
 
-fn key_value(key: &str, (value, create, modified, version): &Entry) -> KeyValue {
+fn key_value(key: &str, (value, create, modified, version, lease): &Entry) -> KeyValue {
     KeyValue {
         key: key.to_owned(),
         value: value.clone(),
         create_revision: *create,
         mod_revision: *modified,
         version: *version,
+        lease: *lease,
     }
 }
 
@@ -346,7 +460,7 @@ fn pick_revision(pick: Pick, current: u64) -> Option<u64> {
 #[derive(Clone, Debug)]
 enum OpSpec {
     Range(KeyRange, Pick, Option<usize>),
-    Put(String, String, bool),
+    Put(String, String, bool, Option<LeaseId>),
     Delete(KeyRange, bool),
 }
 
@@ -366,6 +480,9 @@ enum Step {
         failure: Vec<OpSpec>,
     },
     Compact(u16),
+    Grant(LeaseId, i64),
+    Revoke(LeaseId),
+    Checkpoint(LeaseId, i64),
 }
 
 fn key() -> impl Strategy<Value = String> {
@@ -373,6 +490,18 @@ fn key() -> impl Strategy<Value = String> {
         30 => select(KEYS.to_vec()).prop_map(String::from),
         1 => Just(String::new()),
     ]
+}
+
+fn lease_id() -> impl Strategy<Value = LeaseId> {
+    prop_oneof![
+        20 => select(LEASES[1..].to_vec()).prop_map(LeaseId),
+        1 => Just(LeaseId(LEASES[0])),
+    ]
+}
+
+/// Mostly no lease, since an unknown lease fails the whole request.
+fn put_lease() -> impl Strategy<Value = Option<LeaseId>> {
+    prop_oneof![3 => Just(None), 2 => lease_id().prop_map(Some)]
 }
 
 fn value() -> impl Strategy<Value = String> {
@@ -399,7 +528,8 @@ fn limit() -> impl Strategy<Value = Option<usize>> {
 fn op_spec() -> impl Strategy<Value = OpSpec> {
     prop_oneof![
         (key_range(), pick(), limit()).prop_map(|(r, p, l)| OpSpec::Range(r, p, l)),
-        (key(), value(), any::<bool>()).prop_map(|(k, v, p)| OpSpec::Put(k, v, p)),
+        (key(), value(), any::<bool>(), put_lease())
+            .prop_map(|(k, v, p, l)| OpSpec::Put(k, v, p, l)),
         (key_range(), any::<bool>()).prop_map(|(r, p)| OpSpec::Delete(r, p)),
     ]
 }
@@ -430,6 +560,10 @@ fn step() -> impl Strategy<Value = Step> {
         )
             .prop_map(|(compare, success, failure)| Step::Txn { compare, success, failure }),
         1 => any::<u16>().prop_map(Step::Compact),
+        3 => (lease_id(), prop_oneof![10 => 1i64..100, 1 => -1i64..=0, 1 => Just(MAX_LEASE_TTL_S + 1)])
+            .prop_map(|(id, ttl_s)| Step::Grant(id, ttl_s)),
+        2 => lease_id().prop_map(Step::Revoke),
+        1 => (lease_id(), -1i64..100).prop_map(|(id, remaining)| Step::Checkpoint(id, remaining)),
     ]
 }
 
@@ -440,10 +574,11 @@ fn build_op(spec: &OpSpec, current: u64) -> RequestOp {
             revision: pick_revision(*pick, current),
             limit: *limit,
         }),
-        OpSpec::Put(key, value, prev_kv) => RequestOp::Put(PutRequest {
+        OpSpec::Put(key, value, prev_kv, lease) => RequestOp::Put(PutRequest {
             key: key.clone(),
             value: value.clone(),
             prev_kv: *prev_kv,
+            lease: *lease,
         }),
         OpSpec::Delete(range, prev_kv) => RequestOp::DeleteRange(DeleteRangeRequest {
             range: range.clone(),
@@ -494,7 +629,7 @@ fn build(step: &Step, current: u64) -> Action {
         } => Request::Txn(TxnRequest {
             compare: vec![build_compare(key, target, *result, current)],
             success: vec![build_op(
-                &OpSpec::Put(key.clone(), value.clone(), true),
+                &OpSpec::Put(key.clone(), value.clone(), true, None),
                 current,
             )],
             failure: vec![build_op(
@@ -515,6 +650,14 @@ fn build(step: &Step, current: u64) -> Action {
             failure: failure.iter().map(|op| build_op(op, current)).collect(),
         }),
         Step::Compact(pick) => return Action::Compact(u64::from(*pick) % (current + 2)),
+        &Step::Grant(id, ttl_s) => Request::LeaseGrant(LeaseGrantRequest { id, ttl_s }),
+        &Step::Revoke(id) => Request::LeaseRevoke(LeaseRevokeRequest { id }),
+        &Step::Checkpoint(id, remaining_ttl_s) => {
+            Request::LeaseCheckpoint(LeaseCheckpointRequest {
+                id,
+                remaining_ttl_s,
+            })
+        }
     };
     Action::Request(request)
 }
@@ -569,6 +712,11 @@ proptest! {
             prop_assert_eq!(&actual, &expected, "step {}: {:?}", index, step);
             prop_assert_eq!(store.revision(), model.revision());
             prop_assert_eq!(store.compacted_revision(), model.compacted);
+            prop_assert_eq!(store.lease_ttls(), model.lease_ttls());
+            prop_assert_eq!(store.leases(), model.leases.keys().copied().collect::<Vec<_>>());
+            for id in LEASES.map(LeaseId) {
+                prop_assert_eq!(store.lease_time_to_live(id), model.lease_info(id), "lease {}", id);
+            }
             if let Action::Request(Request::Range(range)) = &action {
                 // The read-only entry point answers exactly as `execute`.
                 prop_assert_eq!(Outcome::Response(store.range(range).map(Response::Range)), actual);

@@ -121,6 +121,7 @@ mod tests {
                 key: "k".into(),
                 value: value.into(),
                 prev_kv: false,
+                lease: None,
             })
         };
         let (mut first, mut second) = (kv::Store::new(), kv::Store::new());

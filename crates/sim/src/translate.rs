@@ -23,6 +23,7 @@ pub fn request_for(input: &KvInput) -> ClientRequest {
             key: key.clone(),
             value: value.clone(),
             prev_kv: false,
+            lease: None,
         })),
         KvInput::Delete { key } => ClientRequest::Write(Request::DeleteRange(DeleteRangeRequest {
             range: KeyRange::Key(key.clone()),
@@ -47,6 +48,7 @@ pub fn request_for(input: &KvInput) -> ClientRequest {
                     key: key.clone(),
                     value: value.clone(),
                     prev_kv: false,
+                    lease: None,
                 })],
                 failure: vec![RequestOp::Range(read_key(key))],
             }))
