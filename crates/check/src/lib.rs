@@ -13,6 +13,12 @@
 //!   applied index agree, on the entries applied and on the state they led to.
 //! - `revisions-never-go-back` ([`check_revision_monotonicity`]): no answer shows a store
 //!   revision below one shown before it was called, by the same client or any other.
+//! - `lock-owner` and `lock-holders-overlap` ([`check_lock_exclusion`]): lock mutual
+//!   exclusion, by the store's truth and as clients believed it.
+//! - `fenced-resource` ([`check_fenced_resource`]): the lock-protected register accepted no
+//!   stale token and lost no update.
+//! - `lease-bounds` ([`check_lease_bounds`]): no lease expired before an acknowledged
+//!   renewal's send time plus its TTL.
 //! - `liveness` ([`check_liveness`]): after the faults stopped, a write and then a read
 //!   succeeded in time.
 //!
@@ -26,9 +32,12 @@
 
 mod election_safety;
 mod evidence;
+mod fenced_resource;
 pub mod import;
+mod lease_bounds;
 mod linearizability;
 mod liveness;
+mod lock_exclusion;
 mod model;
 pub mod models;
 mod partitioned;
@@ -38,12 +47,15 @@ mod verdict;
 pub mod wgl;
 
 pub use election_safety::check_election_safety;
+pub use fenced_resource::check_fenced_resource;
 pub use import::edn_kv::parse_edn_kv_history;
 pub use import::edn_mutex::parse_edn_mutex_history;
 pub use import::jepsen_log::{parse_jepsen_register_log, RegisterOperation};
 pub use import::{detect_format, HistoryFormat, ImportError};
+pub use lease_bounds::check_lease_bounds;
 pub use linearizability::check_linearizable;
 pub use liveness::check_liveness;
+pub use lock_exclusion::check_lock_exclusion;
 pub use model::{ImpliedOrder, Model, Operation};
 pub use models::etcd_kv::{key_histories, KeyHistory, KeyState, KvModel, Revision};
 pub use models::kv_append::{
@@ -63,15 +75,18 @@ pub use verdict::{
 };
 
 /// Runs every check on the history: linearizability, election safety, replica agreement,
-/// revision monotonicity, then liveness.
+/// revision monotonicity, the lock, resource and lease checks when the history has lock
+/// holds, resource writes or lease renewals, then liveness.
 pub fn check_history(history: &history::History, budget: &Budget) -> Verdict {
-    Verdict {
-        checks: vec![
-            check_linearizable(history, budget),
-            check_election_safety(history),
-            check_replica_agreement(history),
-            check_revision_monotonicity(history),
-            check_liveness(history),
-        ],
-    }
+    let mut checks = vec![
+        check_linearizable(history, budget),
+        check_election_safety(history),
+        check_replica_agreement(history),
+        check_revision_monotonicity(history),
+    ];
+    checks.extend(check_lock_exclusion(history));
+    checks.extend(check_fenced_resource(history));
+    checks.extend(check_lease_bounds(history));
+    checks.push(check_liveness(history));
+    Verdict { checks }
 }

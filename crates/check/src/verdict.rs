@@ -132,6 +132,39 @@ pub enum Evidence {
     },
     /// Op `later_op` was called after op `earlier_op` returned (or, of the same client,
     /// after it) but observed a lower store revision.
+    /// A client believed it held a lock although, at the revision its wait ended on, the
+    /// store's owner (`owner`; `None`: no record) was not its key.
+    LockHeldWithoutOwnership {
+        hold: Box<history::LockHold>,
+        owner: Option<Box<history::LockOwnership>>,
+    },
+    /// Two clients' critical sections overlapped for `overlap_ns`, not both fenced;
+    /// `owners`: who the store made owner meanwhile.
+    LockHoldersOverlap {
+        first: Box<history::LockHold>,
+        second: Box<history::LockHold>,
+        overlap_ns: u64,
+        owners: Vec<history::LockOwnership>,
+    },
+    /// The protected resource accepted `write` although a larger token was accepted before.
+    StaleTokenAccepted {
+        write: Box<history::ResourceWrite>,
+        highest_token: u64,
+    },
+    /// The protected resource accepted `write` (the `write_index`th), which read a value
+    /// other than the one it replaced (`overwritten`): the elements `lost` are gone.
+    LostUpdate {
+        write_index: u64,
+        write: Box<history::ResourceWrite>,
+        overwritten: Vec<u64>,
+        lost: Vec<u64>,
+    },
+    /// A lease expired `early_ns` before the acknowledged `renewal` allowed.
+    LeaseExpiredEarly {
+        end: Box<history::LeaseEnd>,
+        renewal: Box<history::LeaseRenewal>,
+        early_ns: u64,
+    },
     RevisionWentBack {
         earlier_client: u64,
         earlier_op: u64,

@@ -85,6 +85,22 @@ impl History {
         if !self.replicas.is_empty() {
             list(&mut out, "replicas", &self.replicas, false);
         }
+        // Lock and lease records only appear in runs of lock and lease workloads.
+        if !self.lock_holds.is_empty() {
+            list(&mut out, "lock_holds", &self.lock_holds, false);
+        }
+        if !self.lock_owners.is_empty() {
+            list(&mut out, "lock_owners", &self.lock_owners, false);
+        }
+        if !self.resource_writes.is_empty() {
+            list(&mut out, "resource_writes", &self.resource_writes, false);
+        }
+        if !self.lease_renewals.is_empty() {
+            list(&mut out, "lease_renewals", &self.lease_renewals, false);
+        }
+        if !self.lease_ends.is_empty() {
+            list(&mut out, "lease_ends", &self.lease_ends, false);
+        }
         out.push_str(&format!(
             "\"liveness\":{}}}\n",
             serde_json::to_string(&self.liveness).expect("liveness serializes")
@@ -207,6 +223,52 @@ mod tests {
         let read = History::from_json(&text).unwrap();
         assert_eq!(read, history);
         assert_eq!(read.to_json(), text);
+    }
+
+    #[test]
+    fn lock_and_lease_records_round_trip() {
+        let mut history = sample();
+        history.lock_holds = vec![crate::LockHold {
+            client: 1,
+            lock: "jobs".to_string(),
+            key: "jobs/7".to_string(),
+            lease: 7,
+            create_revision: 10,
+            observed_revision: 12,
+            acquired_ns: 5,
+            released_ns: None,
+            fenced: true,
+        }];
+        history.lock_owners = vec![crate::LockOwnership {
+            lock: "jobs".to_string(),
+            revision: 12,
+            at_ns: 4,
+            owner: None,
+        }];
+        history.resource_writes = vec![crate::ResourceWrite {
+            client: 1,
+            token: 10,
+            read: vec![],
+            wrote: vec![1],
+            at_ns: 6,
+            accepted: true,
+        }];
+        history.lease_renewals = vec![crate::LeaseRenewal {
+            client: 1,
+            lease: 7,
+            sent_ns: 1,
+            acked: Some(crate::LeaseAck { at_ns: 2, ttl_s: 2 }),
+        }];
+        history.lease_ends = vec![crate::LeaseEnd {
+            lease: 7,
+            revision: 13,
+            at_ns: 9,
+            expired: true,
+            keys: vec!["jobs/7".to_string()],
+        }];
+        let text = history.to_json();
+        assert!(text.contains("\"lease_ends\":["), "{text}");
+        assert_eq!(History::from_json(&text).unwrap(), history);
     }
 
     #[test]

@@ -10,11 +10,15 @@
 
 mod fault;
 mod file;
+mod lease;
+mod lock;
 mod op;
 mod replica;
 
 pub use fault::{Fault, FaultEvent, LeaderChange, LinkEffect, LivenessProbe};
 pub use file::{HistoryFileError, FORMAT};
+pub use lease::{LeaseAck, LeaseEnd, LeaseRenewal};
+pub use lock::{LockHold, LockOwner, LockOwnership, ResourceWrite};
 pub use op::{CasCompare, KvInput, KvOutput, Op, Outcome};
 pub use replica::ReplicaCheckpoint;
 
@@ -47,6 +51,21 @@ pub struct History {
     /// histories recorded before replicas reported checkpoints read and write unchanged.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub replicas: Vec<ReplicaCheckpoint>,
+    /// Lock holds as clients believed them, ordered by acquisition time.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lock_holds: Vec<LockHold>,
+    /// Lock owners as the store decided them, ordered by revision.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lock_owners: Vec<LockOwnership>,
+    /// Writes to the lock-protected resource, in the order it applied them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resource_writes: Vec<ResourceWrite>,
+    /// Lease grants and keep-alives clients sent, ordered by send time.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lease_renewals: Vec<LeaseRenewal>,
+    /// Leases that ended (expired or revoked), ordered by revision.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lease_ends: Vec<LeaseEnd>,
     /// The liveness phase: after faults stop, did the cluster serve again in time?
     /// `None` when the run had no liveness phase.
     pub liveness: Option<LivenessProbe>,
@@ -63,6 +82,11 @@ impl History {
             faults: Vec::new(),
             leaders: Vec::new(),
             replicas: Vec::new(),
+            lock_holds: Vec::new(),
+            lock_owners: Vec::new(),
+            resource_writes: Vec::new(),
+            lease_renewals: Vec::new(),
+            lease_ends: Vec::new(),
             liveness: None,
         }
     }
@@ -76,5 +100,13 @@ impl History {
         self.replicas.sort_by_key(|checkpoint| {
             (checkpoint.at_ns, checkpoint.node, checkpoint.applied_index)
         });
+        self.lock_holds
+            .sort_by_key(|hold| (hold.acquired_ns, hold.client, hold.create_revision));
+        self.lock_owners
+            .sort_by(|a, b| (a.revision, &a.lock).cmp(&(b.revision, &b.lock)));
+        self.lease_renewals
+            .sort_by_key(|renewal| (renewal.sent_ns, renewal.client, renewal.lease));
+        self.lease_ends.sort_by_key(|end| (end.revision, end.lease));
+        // Resource writes keep the order the resource applied them in.
     }
 }
