@@ -36,6 +36,16 @@ enum Command {
         /// The seed; defaults to the scenario's `seed`, else a random one (printed).
         #[arg(long)]
         seed: Option<u64>,
+        /// Change a scenario field for this run, e.g. --set cluster.election_ticks=20;
+        /// repeatable.
+        ///
+        /// FIELD is the dotted name in the scenario file (workload.clients, workload.mix.get,
+        /// liveness.timeout_ms, swarm.faults; not [[faults]] entries). VALUE is TOML: 20, true,
+        /// '"text"', '[100, 900]'; a bare word such as lock-pause-fenced is a string. The
+        /// changed value meets the file's checks, lands in the report's scenario.toml, and
+        /// the replay command repeats the flag.
+        #[arg(long = "set", value_name = "FIELD=VALUE")]
+        set: Vec<String>,
         /// Where reports go: <DIR>/<scenario>/<seed>/.
         #[arg(long, default_value = "reports", value_name = "DIR")]
         reports: PathBuf,
@@ -53,6 +63,16 @@ enum Command {
         /// Simulations to run at once; defaults to the number of cores.
         #[arg(long)]
         jobs: Option<usize>,
+        /// Change a scenario field for this run, e.g. --set cluster.election_ticks=20;
+        /// repeatable.
+        ///
+        /// FIELD is the dotted name in the scenario file (workload.clients, workload.mix.get,
+        /// liveness.timeout_ms, swarm.faults; not [[faults]] entries). VALUE is TOML: 20, true,
+        /// '"text"', '[100, 900]'; a bare word such as lock-pause-fenced is a string. The
+        /// changed value meets the file's checks, lands in the report's scenario.toml, and
+        /// the replay command repeats the flag.
+        #[arg(long = "set", value_name = "FIELD=VALUE")]
+        set: Vec<String>,
         /// Where reports of failing seeds go: <DIR>/<scenario>/<seed>/.
         #[arg(long, default_value = "reports", value_name = "DIR")]
         reports: PathBuf,
@@ -94,14 +114,16 @@ fn main() -> ExitCode {
         Command::Run {
             scenario,
             seed,
+            set,
             reports,
-        } => run_command::run(&scenario, seed, &reports),
+        } => run_command::run(&scenario, &set, seed, &reports),
         Command::Sweep {
             scenario,
             seeds,
             jobs,
+            set,
             reports,
-        } => sweep_command::sweep(&scenario, &seeds, jobs, &reports),
+        } => sweep_command::sweep(&scenario, &set, &seeds, jobs, &reports),
         Command::Check {
             paths,
             model,

@@ -1,7 +1,7 @@
 //! What the commands share: exit codes, loading scenarios, judging a run, replay commands.
 
 use check::{Budget, Verdict};
-use scenario::Scenario;
+use scenario::{Override, Scenario};
 use std::path::Path;
 
 /// Prints one line to standard output. When the reader has gone away (`lockstep check
@@ -29,9 +29,15 @@ pub fn write_line(arguments: std::fmt::Arguments) {
 /// Exit code for bad input or usage.
 pub const EXIT_BAD_INPUT: u8 = 2;
 
-/// Loads a scenario, or prints why not.
-pub fn load_scenario(path: &Path) -> Result<Scenario, u8> {
-    Scenario::load(path).map_err(|error| {
+/// Loads a scenario with its `--set` overrides (returned too, for replay commands), or
+/// prints why not.
+pub fn load_scenario(path: &Path, sets: &[String]) -> Result<(Scenario, Vec<Override>), u8> {
+    let loaded = sets
+        .iter()
+        .map(|text| Override::parse(text))
+        .collect::<Result<Vec<_>, _>>()
+        .and_then(|overrides| Ok((Scenario::load_with(path, &overrides)?, overrides)));
+    loaded.map_err(|error| {
         eprintln!("error: {error}");
         EXIT_BAD_INPUT
     })
@@ -57,9 +63,10 @@ pub fn worse(a: u8, b: u8) -> u8 {
     }
 }
 
-/// The one-line command that replays `scenario` with `seed`, in the form the user ran
-/// lockstep: through `cargo run` or the binary itself.
-pub fn replay_command(scenario: &Path, seed: u64) -> String {
+/// The one-line command that replays `scenario` with `seed` and the same overrides, in the
+/// form the user ran lockstep: through `cargo run` or the binary itself. Arguments are
+/// quoted for a POSIX shell where they need it (`--set 'swarm.for_ms=[100, 900]'`).
+pub fn replay_command(scenario: &Path, overrides: &[Override], seed: u64) -> String {
     let program = if std::env::var_os("CARGO").is_some() {
         "cargo run --release --".to_string()
     } else {
@@ -67,7 +74,25 @@ pub fn replay_command(scenario: &Path, seed: u64) -> String {
             .next()
             .unwrap_or_else(|| "lockstep".to_string())
     };
-    format!("{program} run {} --seed {seed}", scenario.display())
+    let mut command = format!(
+        "{program} run {} --seed {seed}",
+        shell_word(&scenario.display().to_string())
+    );
+    for change in overrides {
+        command += &format!(" --set {}", shell_word(change.as_str()));
+    }
+    command
+}
+
+/// `text` as one word for a POSIX shell: as it is if no character in it means anything to
+/// the shell, else in single quotes.
+fn shell_word(text: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_.,/:=@%+".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
 }
 
 /// The scenario file a report keeps: what the run with `seed` really ran, seed pinned. For
@@ -87,6 +112,17 @@ pub fn scenario_as_run(scenario: &Scenario, seed: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn replay_commands_quote_what_the_shell_would_read() {
+        assert_eq!(shell_word("workload.clients=2"), "workload.clients=2");
+        assert_eq!(
+            shell_word("swarm.for_ms=[100, 900]"),
+            "'swarm.for_ms=[100, 900]'"
+        );
+        assert_eq!(shell_word(r#"name="it's""#), r#"'name="it'\''s"'"#);
+        assert_eq!(shell_word(""), "''");
+    }
 
     #[test]
     fn safety_outranks_liveness_outranks_undecided() {

@@ -7,9 +7,9 @@ use std::hash::{BuildHasher, Hasher};
 use std::path::Path;
 use std::time::Instant;
 
-pub fn run(path: &Path, seed: Option<u64>, reports_root: &Path) -> u8 {
-    let scenario = match load_scenario(path) {
-        Ok(scenario) => scenario,
+pub fn run(path: &Path, sets: &[String], seed: Option<u64>, reports_root: &Path) -> u8 {
+    let (scenario, overrides) = match load_scenario(path, sets) {
+        Ok(loaded) => loaded,
         Err(code) => return code,
     };
     let seed = seed.or(scenario.seed).unwrap_or_else(fresh_seed);
@@ -52,7 +52,7 @@ pub fn run(path: &Path, seed: Option<u64>, reports_root: &Path) -> u8 {
     }
     say!("{}", verdict.summary().trim_end());
 
-    let replay = replay_command(path, seed);
+    let replay = replay_command(path, &overrides, seed);
     let directory = run_directory(reports_root, &scenario.name, seed);
     let scenario_toml = scenario_as_run(&scenario, seed);
     let report = RunReport {

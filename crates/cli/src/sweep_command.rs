@@ -31,9 +31,15 @@ enum SeedFailure {
 /// Exit code of a sweep in which a simulation panicked: a failure, like a violation.
 const EXIT_PANIC: u8 = 1;
 
-pub fn sweep(path: &Path, seeds: &str, jobs: Option<usize>, reports_root: &Path) -> u8 {
-    let scenario = match load_scenario(path) {
-        Ok(scenario) => scenario,
+pub fn sweep(
+    path: &Path,
+    sets: &[String],
+    seeds: &str,
+    jobs: Option<usize>,
+    reports_root: &Path,
+) -> u8 {
+    let (scenario, overrides) = match load_scenario(path, sets) {
+        Ok(loaded) => loaded,
         Err(code) => return code,
     };
     let range = match parse_seed_range(seeds) {
@@ -106,7 +112,7 @@ pub fn sweep(path: &Path, seeds: &str, jobs: Option<usize>, reports_root: &Path)
             ops += result.ops;
             if let Some(SeedFailure::Panic(message)) = &result.failure {
                 exit_code = worse(exit_code, EXIT_PANIC);
-                let replay = replay_command(path, result.seed);
+                let replay = replay_command(path, &overrides, result.seed);
                 if interactive {
                     eprint!("\r\x1b[K");
                 }
@@ -119,7 +125,7 @@ pub fn sweep(path: &Path, seeds: &str, jobs: Option<usize>, reports_root: &Path)
             if let Some(SeedFailure::Check { verdict, history }) = &result.failure {
                 let code = verdict.exit_code() as u8;
                 exit_code = worse(exit_code, code);
-                let replay = replay_command(path, result.seed);
+                let replay = replay_command(path, &overrides, result.seed);
                 let directory = run_directory(reports_root, &scenario.name, result.seed);
                 let scenario_toml = scenario_as_run(&scenario, result.seed);
                 let report = RunReport {

@@ -491,3 +491,162 @@ fn check_reads_edn_lock_histories_against_the_mutex_model() {
         stderr(&wrong_model)
     );
 }
+
+#[test]
+fn set_changes_the_run_its_report_and_its_replay_command() {
+    let reports = scratch("set-report");
+    let output = lockstep(&[
+        "run",
+        "scenarios/smoke.toml",
+        "--seed",
+        "1",
+        "--set",
+        "workload.clients=2",
+        "--reports",
+        reports.to_str().unwrap(),
+    ]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}{}", stderr(&output));
+    assert!(text.contains("5 nodes, 2 clients"), "{text}");
+    let directory = reports.join("smoke/1");
+    let scenario = std::fs::read_to_string(directory.join("scenario.toml")).unwrap();
+    assert!(scenario.contains("\nclients = 2\n"), "{scenario}");
+    let summary = std::fs::read_to_string(directory.join("summary.md")).unwrap();
+    let replay = summary
+        .lines()
+        .find(|line| line.starts_with("Replay: "))
+        .expect("a replay line");
+    assert!(
+        replay.ends_with("run scenarios/smoke.toml --seed 1 --set workload.clients=2`"),
+        "{replay}"
+    );
+}
+
+#[test]
+fn the_replay_command_of_a_failing_run_with_set_reproduces_it() {
+    // A liveness bound of 1 ms, set on the command line, cannot be met.
+    let reports = scratch("set-failing");
+    let output = lockstep(&[
+        "run",
+        "scenarios/smoke.toml",
+        "--seed",
+        "4",
+        "--set",
+        "liveness.timeout_ms=1",
+        "--set",
+        "duration_ms=3000",
+        "--reports",
+        reports.to_str().unwrap(),
+    ]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(3), "{text}{}", stderr(&output));
+    let replay = text
+        .lines()
+        .find_map(|line| line.strip_prefix("replay: "))
+        .expect("a replay line");
+    let (_, arguments) = replay.rsplit_once(" run ").expect("a run command");
+    assert_eq!(
+        arguments,
+        "scenarios/smoke.toml --seed 4 --set liveness.timeout_ms=1 --set duration_ms=3000"
+    );
+
+    let again = scratch("set-failing-replay");
+    let mut args = vec!["run"];
+    args.extend(arguments.split(' '));
+    args.extend(["--reports", again.to_str().unwrap()]);
+    let replayed = lockstep(&args);
+    assert_eq!(replayed.status.code(), Some(3), "{}", stdout(&replayed));
+    assert_eq!(
+        std::fs::read(reports.join("smoke/4/history.json")).unwrap(),
+        std::fs::read(again.join("smoke/4/history.json")).unwrap()
+    );
+}
+
+#[test]
+fn an_override_that_changes_nothing_changes_no_byte_of_the_history() {
+    let (plain, set) = (scratch("set-noop-plain"), scratch("set-noop-set"));
+    for (reports, extra) in [(&plain, None), (&set, Some("cluster.tick_ms=100"))] {
+        let mut args = vec!["run", "scenarios/smoke.toml", "--seed", "2"];
+        if let Some(extra) = extra {
+            args.extend(["--set", extra]);
+        }
+        args.extend(["--reports", reports.to_str().unwrap()]);
+        let output = lockstep(&args);
+        assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    }
+    assert!(
+        std::fs::read(plain.join("smoke/2/history.json")).unwrap()
+            == std::fs::read(set.join("smoke/2/history.json")).unwrap(),
+        "setting tick_ms to its default changed the history"
+    );
+}
+
+#[test]
+fn a_bad_set_exits_2_and_names_the_flag() {
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["run", "scenarios/smoke.toml", "--set", "cluster.nodez=3"],
+            "error: --set cluster.nodez=3: no field `nodez` in [cluster]; expected one of nodes, tick_ms,",
+        ),
+        (
+            &["run", "scenarios/smoke.toml", "--set", "cluster.nodes=40"],
+            "error: --set cluster.nodes=40: field `cluster.nodes`: expected a node count between 1 and 9, found 40",
+        ),
+        (
+            &["run", "scenarios/smoke.toml", "--set", "workload.clients"],
+            "error: --set workload.clients: expected FIELD=VALUE",
+        ),
+        (
+            &["sweep", "scenarios/smoke.toml", "--set", "faults[0].at_ms=5"],
+            "error: --set faults[0].at_ms=5: [[faults]] entries cannot be set",
+        ),
+        (
+            &["sweep", "scenarios/smoke.toml", "--set", "duration_ms=0"],
+            "error: --set duration_ms=0: field `duration_ms`: expected a duration in ms between 1 and",
+        ),
+    ];
+    for (args, expected) in cases {
+        let output = lockstep(args);
+        let message = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {message}");
+        assert!(message.starts_with(expected), "{args:?}: {message}");
+        assert!(!message.contains("panicked"), "{args:?}: {message}");
+    }
+}
+
+#[test]
+fn a_sweep_with_set_repeats_the_flag_in_each_replay_command() {
+    let reports = scratch("set-sweep");
+    let output = lockstep(&[
+        "sweep",
+        "scenarios/smoke.toml",
+        "--seeds",
+        "0..2",
+        "--set",
+        "liveness.timeout_ms=1",
+        "--set",
+        "duration_ms=2000",
+        "--reports",
+        reports.to_str().unwrap(),
+    ]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(3), "{text}");
+    for seed in 0..2 {
+        assert!(
+            text.contains(&format!(
+                "--seed {seed} --set liveness.timeout_ms=1 --set duration_ms=2000\n"
+            )),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn run_and_sweep_help_explain_set() {
+    for command in ["run", "sweep"] {
+        let output = lockstep(&[command, "--help"]);
+        let text = stdout(&output);
+        assert!(text.contains("--set <FIELD=VALUE>"), "{text}");
+        assert!(text.contains("--set cluster.election_ticks=20"), "{text}");
+    }
+}

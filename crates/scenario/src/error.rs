@@ -5,6 +5,8 @@ use std::fmt;
 /// A scenario file that cannot be used, and exactly where and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScenarioError {
+    /// Where the bad input came from: the file's path, or a flag (`--set cluster.nodes=40`)
+    /// when the value was given on the command line (line 0 then).
     pub file: String,
     /// 1-based; 0 when the problem is not at a place in the file (e.g. it cannot be read).
     pub line: usize,

@@ -27,6 +27,7 @@
 
 mod error;
 mod fault;
+mod overrides;
 mod parse;
 mod parse_swarm;
 pub mod swarm;
@@ -36,6 +37,7 @@ pub use error::ScenarioError;
 pub use fault::{
     FaultAction, LinkEffect, LinkSelector, MessageKind, NodeTarget, PersistStep, ScheduledFault,
 };
+pub use overrides::Override;
 pub use swarm::{Knob, SwarmConfig};
 
 /// A validated scenario. Every field has a value: defaults are filled in at load time.
@@ -172,6 +174,15 @@ impl Default for LivenessConfig {
 impl Scenario {
     /// Reads and validates a scenario file.
     pub fn load(path: &std::path::Path) -> Result<Scenario, ScenarioError> {
+        Scenario::load_with(path, &[])
+    }
+
+    /// Reads a scenario file, applies `--set` overrides to it (see [`Override`]) and
+    /// validates the result.
+    pub fn load_with(
+        path: &std::path::Path,
+        overrides: &[Override],
+    ) -> Result<Scenario, ScenarioError> {
         let source = std::fs::read_to_string(path).map_err(|error| ScenarioError {
             file: path.display().to_string(),
             line: 0,
@@ -183,13 +194,26 @@ impl Scenario {
             .file_stem()
             .map(|stem| stem.to_string_lossy().into_owned())
             .unwrap_or_else(|| "scenario".to_string());
-        Scenario::parse(&source, &path.display().to_string(), &stem)
+        Scenario::parse_with(&source, &path.display().to_string(), &stem, overrides)
     }
 
     /// Parses and validates scenario text; `file` is used in error messages, `default_name`
     /// when the text has no `name`.
     pub fn parse(source: &str, file: &str, default_name: &str) -> Result<Scenario, ScenarioError> {
         parse::parse(source, file, default_name)
+    }
+
+    /// Parses scenario text, applies `overrides` in order (a field set twice keeps the last
+    /// value) and validates the result. The text must be a valid scenario by itself; an
+    /// error the overrides cause names the `--set` flag, or the file and the flags when
+    /// the value at fault is the file's but the overrides made it wrong.
+    pub fn parse_with(
+        source: &str,
+        file: &str,
+        default_name: &str,
+        overrides: &[Override],
+    ) -> Result<Scenario, ScenarioError> {
+        overrides::parse_with(source, file, default_name, overrides)
     }
 
     /// Simulated time at which the run ends at the latest: safety phase plus liveness phase.

@@ -107,6 +107,83 @@ enum RawTarget {
     Name(String),
 }
 
+/// The fields of the table at dotted `path` (`""` is the top level), as the parser's structs
+/// declare them; empty if `path` names no table. `--set` checks names against these, so a
+/// field added to a struct can be set from the command line with no second list to update.
+pub(crate) fn table_fields(path: &str) -> &'static [&'static str] {
+    match path {
+        "" => field_names::<RawScenario>(),
+        "cluster" => field_names::<RawCluster>(),
+        "network" => field_names::<RawNetwork>(),
+        "workload" => field_names::<RawWorkload>(),
+        "workload.mix" => field_names::<RawMix>(),
+        "liveness" => field_names::<RawLiveness>(),
+        "swarm" => field_names::<crate::parse_swarm::RawSwarm>(),
+        _ => &[],
+    }
+}
+
+/// Whether `source` has the shape of a scenario (known fields, values of the right types),
+/// without checking a single value: how one `--set` is checked away from the file, so a
+/// type error is blamed on it alone. Returns serde's message.
+pub(crate) fn check_shape(source: &str) -> Result<(), String> {
+    toml::from_str::<RawScenario>(source)
+        .map(drop)
+        .map_err(|error| error.message().trim_end().to_string())
+}
+
+/// The field names of a derived `Deserialize` struct: serde's derive hands this list to
+/// `deserialize_struct`, and `deny_unknown_fields` accepts exactly it.
+fn field_names<T: serde::de::DeserializeOwned>() -> &'static [&'static str] {
+    T::deserialize(FieldNameProbe)
+        .err()
+        .map_or(&[], |names| names.0)
+}
+
+/// A deserializer that reads nothing: asked for a struct, it fails, carrying the struct's
+/// field names out in its error.
+struct FieldNameProbe;
+
+#[derive(Debug)]
+struct FieldNames(&'static [&'static str]);
+
+impl std::fmt::Display for FieldNames {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "fields {:?}", self.0)
+    }
+}
+
+impl std::error::Error for FieldNames {}
+
+impl serde::de::Error for FieldNames {
+    fn custom<T: std::fmt::Display>(_: T) -> Self {
+        FieldNames(&[])
+    }
+}
+
+impl<'de> serde::Deserializer<'de> for FieldNameProbe {
+    type Error = FieldNames;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, FieldNames> {
+        Err(FieldNames(&[]))
+    }
+
+    fn deserialize_struct<V: serde::de::Visitor<'de>>(
+        self,
+        _: &'static str,
+        fields: &'static [&'static str],
+        _: V,
+    ) -> Result<V::Value, FieldNames> {
+        Err(FieldNames(fields))
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
+        ignored_any
+    }
+}
+
 /// Reports problems at a place in one file.
 pub(crate) struct Reporter<'a> {
     source: &'a str,

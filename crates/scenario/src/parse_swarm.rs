@@ -26,7 +26,7 @@ pub(crate) struct RawSwarm {
 
 /// `5` pins a knob; `[1, 9]` lets each run draw it.
 #[derive(Deserialize)]
-#[serde(untagged)]
+#[serde(untagged, expecting = "expected a number or a range [min, max]")]
 enum RawKnob<T> {
     Pinned(T),
     Range(Vec<T>),
