@@ -22,7 +22,10 @@ struct SeedResult {
 
 enum SeedFailure {
     /// A check failed: the history is kept to write the seed's report.
-    Check { verdict: Verdict, history: History },
+    Check {
+        verdict: Verdict,
+        history: Box<History>,
+    },
     /// The simulation itself panicked (a bug in lockstep, or an assertion of raft-rs
     /// tripped by what the run did): the sweep goes on, and the seed is reported.
     Panic(String),
@@ -88,7 +91,7 @@ pub fn sweep(
                             ops: output.history.ops.len(),
                             failure: (!verdict.is_ok()).then_some(SeedFailure::Check {
                                 verdict,
-                                history: output.history,
+                                history: Box::new(output.history),
                             }),
                         }
                     }
