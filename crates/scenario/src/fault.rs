@@ -1,5 +1,8 @@
 //! The scripted fault schedule of a scenario.
 
+/// What a link fault does: the same words a history records it in.
+pub use history::LinkEffect;
+
 /// Which node a fault strikes; resolved when the fault fires, so "leader" means the leader
 /// at that moment, and the history records the concrete node.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -68,21 +71,6 @@ pub enum FaultAction {
 pub struct LinkSelector {
     pub from: Option<NodeTarget>,
     pub to: Option<NodeTarget>,
-}
-
-/// What a link fault does to the messages it touches.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LinkEffect {
-    /// Add `latency_ms` plus up to `jitter_ms` more to each message's delivery.
-    Delay { latency_ms: u64, jitter_ms: u64 },
-    /// Drop each message with this probability (in percent).
-    Loss { percent: u64 },
-    /// Deliver each message twice with this probability (in percent).
-    Duplicate { percent: u64 },
-    /// Let each message overtake those ahead of it on its link with this probability.
-    Reorder { percent: u64 },
-    /// Hold every message until the fault is undone, then deliver them all.
-    Hold,
 }
 
 /// A kind of message a link fault can be limited to: a Raft message type, or client

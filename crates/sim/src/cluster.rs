@@ -209,7 +209,7 @@ impl Cluster {
                 .iter()
                 .map(|kind| kind.name().to_string())
                 .collect(),
-            effect: recorded_effect(effect),
+            effect,
         });
         let rule = LinkRule {
             from,
@@ -404,23 +404,6 @@ impl Cluster {
             .values()
             .map(|replica| replica.disk.writes_lost())
             .sum()
-    }
-}
-
-/// The history's words for a link effect.
-fn recorded_effect(effect: LinkEffect) -> history::LinkEffect {
-    match effect {
-        LinkEffect::Delay {
-            latency_ms,
-            jitter_ms,
-        } => history::LinkEffect::Delay {
-            latency_ms,
-            jitter_ms,
-        },
-        LinkEffect::Loss { percent } => history::LinkEffect::Loss { percent },
-        LinkEffect::Duplicate { percent } => history::LinkEffect::Duplicate { percent },
-        LinkEffect::Reorder { percent } => history::LinkEffect::Reorder { percent },
-        LinkEffect::Hold => history::LinkEffect::Hold,
     }
 }
 
