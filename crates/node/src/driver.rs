@@ -90,6 +90,9 @@ pub struct RaftNode {
     removed: bool,
     /// A membership change was applied since the last snapshot.
     members_changed: bool,
+    /// Counts the configurations this replica has applied (changes and snapshots), so
+    /// callers can tell cheaply whether [`RaftNode::voters`] may have changed.
+    membership_epoch: u64,
     /// Digest of the log up to `applied_index`; see [`digest::chain`].
     log_digest: u64,
     snapshot_index: u64,
@@ -134,6 +137,7 @@ impl RaftNode {
             applied_index: snapshot_index,
             removed: false,
             members_changed: false,
+            membership_epoch: 0,
             log_digest,
             snapshot_index,
             proposals: BTreeMap::new(),
@@ -264,6 +268,11 @@ impl RaftNode {
         self.after_raft_call(outbox);
     }
 
+    /// Changes whenever the configuration this replica applied may have changed.
+    pub fn membership_epoch(&self) -> u64 {
+        self.membership_epoch
+    }
+
     /// The voting members, as of the configuration this replica has applied.
     pub fn voters(&self) -> Vec<u64> {
         let mut voters: Vec<u64> = self.raw.store().conf_state().voters.clone();
@@ -379,6 +388,7 @@ impl RaftNode {
         let index = snapshot.get_metadata().index;
         let data = decode_snapshot(snapshot);
         self.store = data.store;
+        self.membership_epoch += 1;
         self.log_digest = data.log_digest;
         self.applied_index = index;
         self.snapshot_index = index;
@@ -421,6 +431,7 @@ impl RaftNode {
             if let Some(conf_state) = conf_state {
                 self.persist(DiskWrite::ConfState(conf_state.expect("valid conf change")));
                 self.members_changed = true;
+                self.membership_epoch += 1;
             }
             // Compaction is part of the replicated state machine: every replica compacts
             // at the same log positions, so replicas stay identical at equal indexes.

@@ -172,6 +172,7 @@ pub async fn run_server(context: ServerContext, tick_phase: Duration) {
         context.tick,
     );
     let mut frozen = false;
+    let mut reported_membership = None;
     let mut held = VecDeque::new();
     loop {
         if !frozen && ticker.take_due(clock.now_local_ns()) {
@@ -204,7 +205,12 @@ pub async fn run_server(context: ServerContext, tick_phase: Duration) {
         }
         node.handle_ready(&mut outbox).await;
         context.board.set(id, node.role(), node.term());
-        context.board.set_voters(id, node.voters());
+        // The member list is copied to the board only when it may have changed: this loop
+        // runs for every message.
+        if reported_membership != Some(node.membership_epoch()) {
+            reported_membership = Some(node.membership_epoch());
+            context.board.set_voters(id, node.voters());
+        }
         if node.is_removed() {
             // Removed from the cluster: stop serving, as etcd does, and wait to be shut
             // down.
