@@ -190,6 +190,7 @@ fn expiry(lease: u64, at_ns: u64) -> LeaseEnd {
         at_ns,
         expired: true,
         keys: vec!["jobs/7".to_string()],
+        expired_by: Some(1),
     }
 }
 

@@ -101,6 +101,9 @@ impl History {
         if !self.lease_ends.is_empty() {
             list(&mut out, "lease_ends", &self.lease_ends, false);
         }
+        if let Some(election_timeout_ns) = self.election_timeout_ns {
+            out.push_str(&format!("\"election_timeout_ns\":{election_timeout_ns},\n"));
+        }
         out.push_str(&format!(
             "\"liveness\":{}}}\n",
             serde_json::to_string(&self.liveness).expect("liveness serializes")
@@ -265,7 +268,9 @@ mod tests {
             at_ns: 9,
             expired: true,
             keys: vec!["jobs/7".to_string()],
+            expired_by: Some(3),
         }];
+        history.election_timeout_ns = Some(1_000_000_000);
         let text = history.to_json();
         assert!(text.contains("\"lease_ends\":["), "{text}");
         assert_eq!(History::from_json(&text).unwrap(), history);

@@ -38,4 +38,8 @@ pub struct LeaseEnd {
     /// Expired (the leader revoked it when its TTL ran out) or revoked by a client.
     pub expired: bool,
     pub keys: Vec<String>,
+    /// The leader whose lessor proposed the expiry (`None` for a client's revoke): lease
+    /// time is measured on that node's clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expired_by: Option<crate::NodeId>,
 }

@@ -66,6 +66,11 @@ pub struct History {
     /// Leases that ended (expired or revoked), ordered by revision.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub lease_ends: Vec<LeaseEnd>,
+    /// The cluster's election timeout (its lower bound, `election_ticks × tick`): a new
+    /// leader extends every lease by it, so it bounds how late a lapsed lease may expire.
+    /// `None` in histories that do not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub election_timeout_ns: Option<u64>,
     /// The liveness phase: after faults stop, did the cluster serve again in time?
     /// `None` when the run had no liveness phase.
     pub liveness: Option<LivenessProbe>,
@@ -87,6 +92,7 @@ impl History {
             resource_writes: Vec::new(),
             lease_renewals: Vec::new(),
             lease_ends: Vec::new(),
+            election_timeout_ns: None,
             liveness: None,
         }
     }
