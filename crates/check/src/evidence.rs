@@ -124,6 +124,11 @@ pub(crate) fn count(number: usize, noun: &str) -> String {
     }
 }
 
+/// A moment or span of simulated time in seconds, to the millisecond: `4.250 s`.
+pub(crate) fn seconds(ns: u64) -> String {
+    format!("{:.3} s", ns as f64 / 1e9)
+}
+
 /// What the searches of a check explored before it ran out of budget.
 #[derive(Default)]
 pub(crate) struct Explored {

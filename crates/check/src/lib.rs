@@ -17,8 +17,11 @@
 //!   exclusion, by the store's truth and as clients believed it.
 //! - `fenced-resource` ([`check_fenced_resource`]): the lock-protected register accepted no
 //!   stale token and lost no update.
-//! - `lease-bounds` ([`check_lease_bounds`]): no lease expired before an acknowledged
-//!   renewal's send time plus its TTL.
+//! - `lease-bounds` ([`check_lease_bounds`]): no lease expired before the TTL of an
+//!   acknowledged renewal had elapsed, from its send time, on the clock of the leader that
+//!   expired it ([`local_elapsed_ns`]).
+//! - `lease-expiry-liveness` ([`check_lease_expiry_liveness`]): after the faults stopped,
+//!   every lapsed lease expired within its TTL plus three election timeouts.
 //! - `liveness` ([`check_liveness`]): after the faults stopped, a write and then a read
 //!   succeeded in time.
 //!
@@ -35,8 +38,10 @@ mod evidence;
 mod fenced_resource;
 pub mod import;
 mod lease_bounds;
+mod lease_expiry_liveness;
 mod linearizability;
 mod liveness;
+mod local_clock;
 mod lock_exclusion;
 mod model;
 pub mod models;
@@ -53,8 +58,10 @@ pub use import::edn_mutex::parse_edn_mutex_history;
 pub use import::jepsen_log::{parse_jepsen_register_log, RegisterOperation};
 pub use import::{detect_format, HistoryFormat, ImportError};
 pub use lease_bounds::check_lease_bounds;
+pub use lease_expiry_liveness::check_lease_expiry_liveness;
 pub use linearizability::check_linearizable;
 pub use liveness::check_liveness;
+pub use local_clock::local_elapsed_ns;
 pub use lock_exclusion::check_lock_exclusion;
 pub use model::{ImpliedOrder, Model, Operation};
 pub use models::etcd_kv::{key_histories, KeyHistory, KeyState, KvModel, Revision};
@@ -75,8 +82,9 @@ pub use verdict::{
 };
 
 /// Runs every check on the history: linearizability, election safety, replica agreement,
-/// revision monotonicity, the lock, resource and lease checks when the history has lock
-/// holds, resource writes or lease renewals, then liveness.
+/// revision monotonicity, the lock, resource and lease checks (lease bounds and lease
+/// expiry liveness) when the history has lock holds, resource writes or lease renewals,
+/// then liveness.
 pub fn check_history(history: &history::History, budget: &Budget) -> Verdict {
     let mut checks = vec![
         check_linearizable(history, budget),
@@ -87,6 +95,7 @@ pub fn check_history(history: &history::History, budget: &Budget) -> Verdict {
     checks.extend(check_lock_exclusion(history));
     checks.extend(check_fenced_resource(history));
     checks.extend(check_lease_bounds(history));
+    checks.extend(check_lease_expiry_liveness(history));
     checks.push(check_liveness(history));
     Verdict { checks }
 }

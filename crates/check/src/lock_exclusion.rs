@@ -11,6 +11,7 @@
 //!   their writes (then the protected resource, not the lock, decides; see
 //!   [`crate::check_fenced_resource`]).
 
+use crate::evidence::seconds;
 use crate::verdict::{CheckKind, CheckReport, CheckResult, Evidence};
 use history::{History, LockHold, LockOwnership};
 
@@ -162,8 +163,4 @@ fn check_overlap(history: &History) -> CheckReport {
         kind: CheckKind::Safety,
         result,
     }
-}
-
-fn seconds(ns: u64) -> String {
-    format!("{:.3} s", ns as f64 / 1e9)
 }

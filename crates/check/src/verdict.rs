@@ -130,8 +130,6 @@ pub enum Evidence {
         applied_index: u64,
         checkpoints: Vec<history::ReplicaCheckpoint>,
     },
-    /// Op `later_op` was called after op `earlier_op` returned (or, of the same client,
-    /// after it) but observed a lower store revision.
     /// A client believed it held a lock although, at the revision its wait ended on, the
     /// store's owner (`owner`; `None`: no record) was not its key.
     LockHeldWithoutOwnership {
@@ -159,12 +157,32 @@ pub enum Evidence {
         overwritten: Vec<u64>,
         lost: Vec<u64>,
     },
-    /// A lease expired `early_ns` before the acknowledged `renewal` allowed.
+    /// A lease expired before the TTL of the acknowledged `renewal` had elapsed, from its
+    /// send time, on the monotonic clock of the leader that expired it (`end.expired_by`;
+    /// real time when that is unknown): only `elapsed_local_ns` had, `early_ns` short of
+    /// the TTL. In real time the lease ended `early_real_ns` before the TTL ran out
+    /// (negative: after it, by a clock that ran slow).
     LeaseExpiredEarly {
         end: Box<history::LeaseEnd>,
         renewal: Box<history::LeaseRenewal>,
         early_ns: u64,
+        elapsed_local_ns: u64,
+        early_real_ns: i64,
     },
+    /// A lease outlived the deadline by which a healthy cluster must expire it:
+    /// `last_renewal` may have renewed it by `ttl_s`, so it was due by `deadline_ns`; it
+    /// ended only with `end`, or (`None`) had not ended by `observed_until_ns`, the last
+    /// moment the history records.
+    LeaseExpiredLate {
+        lease: u64,
+        last_renewal: Box<history::LeaseRenewal>,
+        ttl_s: u64,
+        deadline_ns: u64,
+        end: Option<Box<history::LeaseEnd>>,
+        observed_until_ns: u64,
+    },
+    /// Op `later_op` was called after op `earlier_op` returned (or, of the same client,
+    /// after it) but observed a lower store revision.
     RevisionWentBack {
         earlier_client: u64,
         earlier_op: u64,

@@ -2,9 +2,10 @@
 //! property breaks and pass where it holds.
 
 use check::{check_fenced_resource, check_lease_bounds, check_lock_exclusion, CheckResult};
-use check::{CheckReport, Evidence};
+use check::{check_history, check_lease_expiry_liveness, Budget, CheckKind, CheckReport, Evidence};
 use history::{
-    History, LeaseAck, LeaseEnd, LeaseRenewal, LockHold, LockOwner, LockOwnership, ResourceWrite,
+    Fault, FaultEvent, History, LeaseAck, LeaseEnd, LeaseRenewal, LivenessProbe, LockHold,
+    LockOwner, LockOwnership, ResourceWrite,
 };
 
 const S: u64 = 1_000_000_000;
@@ -228,4 +229,229 @@ fn a_lease_expiring_before_its_last_acknowledged_renewal_allows_fails() {
     });
     history.lease_ends[0].expired = false;
     assert!(is_ok(&check_lease_bounds(&history).unwrap()));
+}
+
+fn clock_rate(at_s: u64, node: u64, rate_percent: u64) -> FaultEvent {
+    FaultEvent {
+        at_ns: at_s * S,
+        fault: Fault::ClockRate { node, rate_percent },
+    }
+}
+
+fn summary(report: &CheckReport) -> &str {
+    match &report.result {
+        CheckResult::Ok { summary, .. } | CheckResult::Violation { summary, .. } => summary,
+        CheckResult::Undecided { why } => why,
+    }
+}
+
+/// Leases 7 and 8, renewed at 3 s and 2 s with a 2 s TTL, expired by node 1 at 4 s and
+/// 3.5 s: 1 s and 0.5 s early in real time, on time on a clock running at 200% since 0 s.
+fn expired_by_a_fast_clock() -> History {
+    let mut history = History::new("leases", 1);
+    history.lease_renewals = vec![renewal(7, 1, 2), renewal(8, 2, 2), renewal(7, 3, 2)];
+    history.lease_ends = vec![expiry(7, 4 * S), expiry(8, 3 * S + S / 2)];
+    history.faults = vec![clock_rate(0, 1, 200)];
+    history
+}
+
+#[test]
+fn an_expiry_early_in_real_time_only_by_the_expirers_fast_clock_passes_and_is_mentioned() {
+    let report = check_lease_bounds(&expired_by_a_fast_clock()).unwrap();
+    assert!(is_ok(&report), "{report:?}");
+    assert!(
+        summary(&report).contains(
+            "2 expiries came early in real time only because the expiring leader's clock ran \
+             fast (up to 1.000 s)"
+        ),
+        "{}",
+        summary(&report)
+    );
+}
+
+#[test]
+fn the_same_expiry_without_the_fast_clock_fails_with_both_clocks_figures() {
+    for faults in [vec![], vec![clock_rate(0, 2, 200)]] {
+        let mut history = expired_by_a_fast_clock();
+        // No rate fault, or one on a node that did not expire the lease.
+        history.faults = faults;
+        let report = check_lease_bounds(&history).unwrap();
+        match &report.result {
+            CheckResult::Violation {
+                evidence:
+                    Evidence::LeaseExpiredEarly {
+                        end,
+                        renewal,
+                        early_ns,
+                        elapsed_local_ns,
+                        early_real_ns,
+                    },
+                summary,
+            } => {
+                assert_eq!((end.lease, renewal.sent_ns), (7, 3 * S));
+                assert_eq!(
+                    (*early_ns, *elapsed_local_ns, *early_real_ns),
+                    (S, S, S as i64)
+                );
+                assert!(
+                    summary.contains("1.000 s early on the clock of node 1, which expired it")
+                        && summary.contains("in real time 1.000 s had, 1.000 s early"),
+                    "{summary}"
+                );
+            }
+            other => panic!("expected an early expiry, got {other:?}"),
+        }
+    }
+    // Without a named expirer the lease is measured in real time, whatever the clocks did.
+    let mut history = expired_by_a_fast_clock();
+    history.lease_ends[0].expired_by = None;
+    let report = check_lease_bounds(&history).unwrap();
+    assert!(
+        summary(&report).contains("1.000 s early in real time"),
+        "{report:?}"
+    );
+}
+
+#[test]
+fn an_expiry_early_on_a_slow_clock_fails_though_it_was_late_in_real_time() {
+    let mut history = expired_by_a_fast_clock();
+    history.lease_ends.truncate(1);
+    // At 50% from 3 s, only 1.25 s of the 2 s TTL had passed on node 1 by 5.5 s.
+    history.lease_ends[0].at_ns = 5 * S + S / 2;
+    history.faults = vec![clock_rate(3, 1, 50)];
+    match &check_lease_bounds(&history).unwrap().result {
+        CheckResult::Violation {
+            evidence:
+                Evidence::LeaseExpiredEarly {
+                    early_ns,
+                    early_real_ns,
+                    ..
+                },
+            summary,
+        } => {
+            assert_eq!((*early_ns, *early_real_ns), (S * 3 / 4, -(S as i64) / 2));
+            assert!(
+                summary.contains("0.500 s after the TTL ran out"),
+                "{summary}"
+            );
+        }
+        other => panic!("expected an early expiry, got {other:?}"),
+    }
+}
+
+/// Lease 7, renewed at 1 s and 3 s with a 2 s TTL, lapses at 5 s; the cluster heals at
+/// 10 s with a 1 s election timeout, so the lease is due to end by 13 s. Lease 9, renewed
+/// at 20 s, keeps the history going until after that.
+fn lapsed_before_healing() -> History {
+    let mut history = History::new("leases", 1);
+    history.lease_renewals = vec![renewal(7, 1, 2), renewal(7, 3, 2), renewal(9, 20, 2)];
+    history.election_timeout_ns = Some(S);
+    history.liveness = Some(LivenessProbe {
+        healed_at_ns: 10 * S,
+        deadline_ns: 15 * S,
+        first_write_ns: Some(10 * S + S / 2),
+        first_read_ns: Some(Some(11 * S)),
+    });
+    history
+}
+
+#[test]
+fn a_lease_that_never_expires_after_healing_fails_liveness() {
+    let history = lapsed_before_healing();
+    let report = check_lease_expiry_liveness(&history).unwrap();
+    assert_eq!(report.kind, CheckKind::Liveness);
+    match &report.result {
+        CheckResult::Violation {
+            evidence:
+                Evidence::LeaseExpiredLate {
+                    lease,
+                    last_renewal,
+                    ttl_s,
+                    deadline_ns,
+                    end,
+                    observed_until_ns,
+                },
+            summary,
+        } => {
+            assert_eq!((*lease, last_renewal.sent_ns, *ttl_s), (7, 3 * S, 2));
+            assert_eq!(*deadline_ns, 13 * S);
+            assert_eq!(*end, None);
+            assert_eq!(
+                *observed_until_ns,
+                20 * S + S / 100,
+                "lease 9's acknowledgement"
+            );
+            assert!(
+                summary.contains("lease 7, last renewed by client 1 at 3.000 s")
+                    && summary.contains("due to expire by 13.000 s")
+                    && summary.contains("had not expired by the history's end at 20.010 s"),
+                "{summary}"
+            );
+        }
+        other => panic!("expected a lease that outlived its deadline, got {other:?}"),
+    }
+    // The whole verdict: a liveness failure, not a safety violation.
+    let verdict = check_history(&history, &Budget::default());
+    assert_eq!(verdict.exit_code(), 3, "{}", verdict.summary());
+
+    // Expiring after the deadline is as late.
+    let mut history = lapsed_before_healing();
+    history.lease_ends = vec![expiry(7, 14 * S)];
+    let report = check_lease_expiry_liveness(&history).unwrap();
+    assert!(
+        summary(&report).contains("expired only at 14.000 s, 1.000 s late"),
+        "{report:?}"
+    );
+}
+
+#[test]
+fn a_lease_expiring_in_time_after_healing_passes_liveness() {
+    let mut history = lapsed_before_healing();
+    history.lease_ends = vec![expiry(7, 12 * S + S / 2)];
+    let report = check_lease_expiry_liveness(&history).unwrap();
+    assert!(is_ok(&report), "{report:?}");
+    assert!(
+        summary(&report).contains("1 lease expired by the deadline")
+            && summary(&report).contains("1 not due"),
+        "{}",
+        summary(&report)
+    );
+
+    // An unanswered keep-alive at 9 s may have renewed lease 7 to 11 s: due by 14 s.
+    let mut history = lapsed_before_healing();
+    history.lease_renewals.insert(
+        2,
+        LeaseRenewal {
+            acked: None,
+            ..renewal(7, 9, 2)
+        },
+    );
+    history.lease_ends = vec![expiry(7, 13 * S + S / 2)];
+    let report = check_lease_expiry_liveness(&history).unwrap();
+    assert!(is_ok(&report), "{report:?}");
+}
+
+#[test]
+fn a_lease_revoked_by_a_client_or_a_history_without_a_bound_demands_no_expiry() {
+    let mut history = lapsed_before_healing();
+    history.lease_ends = vec![LeaseEnd {
+        expired: false,
+        expired_by: None,
+        ..expiry(7, 4 * S)
+    }];
+    let report = check_lease_expiry_liveness(&history).unwrap();
+    assert!(is_ok(&report), "{report:?}");
+    assert!(
+        summary(&report).contains("1 revoked by clients"),
+        "{report:?}"
+    );
+
+    // Never expired, but nothing to measure against: no election timeout, or no healing.
+    let mut history = lapsed_before_healing();
+    history.election_timeout_ns = None;
+    assert!(is_ok(&check_lease_expiry_liveness(&history).unwrap()));
+    history.election_timeout_ns = Some(S);
+    history.liveness = None;
+    assert!(is_ok(&check_lease_expiry_liveness(&history).unwrap()));
+    assert!(check_lease_expiry_liveness(&History::new("no leases", 1)).is_none());
 }
