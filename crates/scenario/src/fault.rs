@@ -63,6 +63,18 @@ pub enum FaultAction {
     /// Remove the node from the cluster by a Raft configuration change, then add a fresh
     /// member with an empty disk under a new id (etcd's `member remove` + `member add`).
     Replace { node: NodeTarget },
+    /// Stop a client's process (a GC pause of a lock holder): its operations and its
+    /// session's keep-alives stand still until it resumes.
+    PauseClient { client: ClientTarget },
+}
+
+/// Which client a client fault strikes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ClientTarget {
+    Id(u64),
+    /// The client inside a critical section when the fault fires or, if none is, the next
+    /// one to enter one: the fault waits for it.
+    LockHolder,
 }
 
 /// Which messages a link fault touches: from a node in `from` to a node in `to`. `None`
@@ -177,8 +189,8 @@ pub struct ScheduledFault {
     pub action: FaultAction,
     /// If set, the fault is undone this long after it fired: a partition or cut is healed
     /// (every partition and cut: healing is global), a crashed node restarted, a paused
-    /// or frozen node resumed, a link fault lifted (held messages are delivered), a slow
-    /// disk made normal, a clock set back to real speed.
+    /// or frozen node or a paused client resumed, a link fault lifted (held messages are
+    /// delivered), a slow disk made normal, a clock set back to real speed.
     pub for_ms: Option<u64>,
 }
 
@@ -205,6 +217,7 @@ impl FaultAction {
             FaultAction::ClockJump { .. } => "clock-jump",
             FaultAction::ClockRate { .. } => "clock-rate",
             FaultAction::Replace { .. } => "replace",
+            FaultAction::PauseClient { .. } => "pause-client",
             FaultAction::Heal => "heal",
             FaultAction::Crash { .. } => "crash",
             FaultAction::Restart { .. } => "restart",
@@ -226,6 +239,7 @@ impl FaultAction {
                 | FaultAction::Link { .. }
                 | FaultAction::SlowDisk { .. }
                 | FaultAction::ClockRate { .. }
+                | FaultAction::PauseClient { .. }
         )
     }
 }

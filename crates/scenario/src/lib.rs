@@ -35,7 +35,8 @@ mod write;
 
 pub use error::ScenarioError;
 pub use fault::{
-    FaultAction, LinkEffect, LinkSelector, MessageKind, NodeTarget, PersistStep, ScheduledFault,
+    ClientTarget, FaultAction, LinkEffect, LinkSelector, MessageKind, NodeTarget, PersistStep,
+    ScheduledFault,
 };
 pub use overrides::Override;
 pub use swarm::{Knob, SwarmConfig};
@@ -55,6 +56,15 @@ pub struct Scenario {
     pub network: NetworkConfig,
     pub workload: WorkloadConfig,
     pub liveness: LivenessConfig,
+    /// The lock workload's settings (`[lock]`; used when `workload.kind = "lock"`). A
+    /// workload's table is only accepted for that workload, so the tables of the others
+    /// keep their defaults (and [`Scenario::to_toml`] leaves them out).
+    pub lock: LockConfig,
+    /// The lease workload's settings (`[lease]`; used when `workload.kind = "lease"`).
+    pub lease: LeaseConfig,
+    /// The election workload's settings (`[election]`; used when `workload.kind =
+    /// "election"`).
+    pub election: ElectionConfig,
     /// The scripted fault schedule, in file order.
     pub faults: Vec<ScheduledFault>,
     /// Swarm mode: more faults drawn from each run's seed (see [`swarm`]).
@@ -79,6 +89,10 @@ pub struct ClusterConfig {
     /// Entries kept in the log behind each snapshot, so a follower that lags by fewer
     /// catches up from the log; one further behind gets the snapshot (etcd keeps 5000).
     pub catch_up_entries: u64,
+    /// The leader checkpoints every lease's remaining TTL through Raft this often, so a
+    /// new leader does not restart a long-lived lease at its full TTL (etcd's lease
+    /// checkpointing); 0: off, as etcd 3.4 and 3.5 by default.
+    pub lease_checkpoint_ms: u64,
 }
 
 /// The simulated network between nodes and clients.
@@ -102,8 +116,131 @@ pub struct WorkloadConfig {
     /// Pause between a client's operations, drawn uniformly from [min, max] milliseconds.
     pub think_min_ms: u64,
     pub think_max_ms: u64,
-    /// Relative weights of the operation kinds.
+    /// Relative weights of the operation kinds (of the `kv` workload).
     pub mix: OperationMix,
+    /// What the clients do.
+    pub kind: WorkloadKind,
+}
+
+/// What the clients of a run do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WorkloadKind {
+    /// Random get / put / delete / compare-and-swap over `keys` keys.
+    Kv,
+    /// Contend for locks with etcd's mutex recipe, doing a critical section on a protected
+    /// resource (see [`LockConfig`]).
+    Lock,
+    /// Grant leases, attach keys, keep them alive, let them lapse, revoke them (see
+    /// [`LeaseConfig`]).
+    Lease,
+    /// Campaign, proclaim, resign and observe with etcd's election recipe (see
+    /// [`ElectionConfig`]).
+    Election,
+}
+
+impl WorkloadKind {
+    pub const ALL: [(WorkloadKind, &'static str); 4] = [
+        (WorkloadKind::Kv, "kv"),
+        (WorkloadKind::Lock, "lock"),
+        (WorkloadKind::Lease, "lease"),
+        (WorkloadKind::Election, "election"),
+    ];
+
+    /// The name a scenario file uses.
+    pub fn name(self) -> &'static str {
+        WorkloadKind::ALL
+            .iter()
+            .find(|(kind, _)| *kind == self)
+            .map(|(_, name)| *name)
+            .expect("every kind is listed")
+    }
+
+    pub fn from_name(name: &str) -> Option<WorkloadKind> {
+        WorkloadKind::ALL
+            .iter()
+            .find(|(_, known)| *known == name)
+            .map(|(kind, _)| *kind)
+    }
+}
+
+/// The lock workload: every client loops over lock → critical section → unlock, on one
+/// of `locks` locks, each client with its own session (a lease kept alive).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LockConfig {
+    /// How many locks the clients contend for (`locks/0` … ).
+    pub locks: u64,
+    /// The TTL of each client's session lease, in seconds.
+    pub session_ttl_s: u64,
+    /// The critical section (read, wait, write the protected resource) lasts a time drawn
+    /// from [min, max] ms.
+    pub hold_min_ms: u64,
+    pub hold_max_ms: u64,
+    /// Whether the protected resource rejects writes whose fencing token (the lock key's
+    /// create revision) is older than the newest it has seen.
+    pub fencing: bool,
+}
+
+/// The lease workload: every client grants a lease, attaches keys to it, keeps it alive
+/// for a while, then revokes it or lets it lapse, and reads its keys back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LeaseConfig {
+    /// TTL of each granted lease, in seconds.
+    pub ttl_s: u64,
+    /// How long a client keeps a lease alive, drawn from [min, max] ms.
+    pub keep_min_ms: u64,
+    pub keep_max_ms: u64,
+    /// The share of leases revoked by their client; the rest are let lapse.
+    pub revoke_percent: u64,
+    /// Keys attached to each lease.
+    pub keys_per_lease: u64,
+}
+
+/// The election workload: clients campaign for one election; the leader proclaims values
+/// for a while, then resigns; every client observes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ElectionConfig {
+    /// The TTL of each client's session lease, in seconds.
+    pub session_ttl_s: u64,
+    /// How long a leader serves before resigning, drawn from [min, max] ms.
+    pub serve_min_ms: u64,
+    pub serve_max_ms: u64,
+    /// A leader proclaims a new value this often.
+    pub proclaim_ms: u64,
+}
+
+impl Default for LockConfig {
+    fn default() -> Self {
+        LockConfig {
+            locks: 1,
+            session_ttl_s: 2,
+            hold_min_ms: 50,
+            hold_max_ms: 300,
+            fencing: false,
+        }
+    }
+}
+
+impl Default for LeaseConfig {
+    fn default() -> Self {
+        LeaseConfig {
+            ttl_s: 3,
+            keep_min_ms: 500,
+            keep_max_ms: 5_000,
+            revoke_percent: 50,
+            keys_per_lease: 2,
+        }
+    }
+}
+
+impl Default for ElectionConfig {
+    fn default() -> Self {
+        ElectionConfig {
+            session_ttl_s: 2,
+            serve_min_ms: 200,
+            serve_max_ms: 1_000,
+            proclaim_ms: 100,
+        }
+    }
 }
 
 /// Relative weights of operation kinds; a weight of 0 switches a kind off.
@@ -134,6 +271,7 @@ impl Default for ClusterConfig {
             fsync_us: 500,
             snapshot_interval_entries: 1_000,
             catch_up_entries: 5_000,
+            lease_checkpoint_ms: 0,
         }
     }
 }
@@ -161,6 +299,7 @@ impl Default for WorkloadConfig {
                 cas: 25,
                 delete: 5,
             },
+            kind: WorkloadKind::Kv,
         }
     }
 }

@@ -312,15 +312,15 @@ mod tests {
     fn an_unknown_field_names_the_flag_and_the_valid_fields() {
         assert_eq!(
             message(&["cluster.nodez=3"]),
-            "--set cluster.nodez=3: no field `nodez` in [cluster]; expected one of nodes, tick_ms, election_ticks, heartbeat_ticks, fsync_us, snapshot_interval_entries, catch_up_entries"
+            "--set cluster.nodez=3: no field `nodez` in [cluster]; expected one of nodes, tick_ms, election_ticks, heartbeat_ticks, fsync_us, snapshot_interval_entries, catch_up_entries, lease_checkpoint_ms"
         );
         assert_eq!(
             message(&["clients=3"]),
-            "--set clients=3: no field `clients` at the top level; expected one of name, description, seed, duration_ms, cluster, network, workload, liveness, swarm"
+            "--set clients=3: no field `clients` at the top level; expected one of name, description, seed, duration_ms, cluster, network, workload, liveness, lock, lease, election, swarm"
         );
         assert_eq!(
             message(&["cluster=3"]),
-            "--set cluster=3: [cluster] is a table, not a value; set one of its fields: nodes, tick_ms, election_ticks, heartbeat_ticks, fsync_us, snapshot_interval_entries, catch_up_entries"
+            "--set cluster=3: [cluster] is a table, not a value; set one of its fields: nodes, tick_ms, election_ticks, heartbeat_ticks, fsync_us, snapshot_interval_entries, catch_up_entries, lease_checkpoint_ms"
         );
         assert_eq!(
             message(&["duration_ms.x=3"]),
@@ -328,6 +328,43 @@ mod tests {
         );
         assert!(
             message(&["cluster.nodes"]).starts_with("--set cluster.nodes: expected FIELD=VALUE")
+        );
+    }
+
+    #[test]
+    fn the_workload_kind_its_table_and_lease_checkpoints_can_be_set() {
+        let scenario = parse(&[
+            "workload.kind=lock",
+            "lock.fencing=true",
+            "cluster.lease_checkpoint_ms=1000",
+        ])
+        .unwrap();
+        assert_eq!(scenario.workload.kind, crate::WorkloadKind::Lock);
+        assert!(scenario.lock.fencing);
+        assert_eq!(scenario.lock.locks, crate::LockConfig::default().locks);
+        assert_eq!(scenario.cluster.lease_checkpoint_ms, 1000);
+        assert_eq!(scenario.faults.len(), 1, "the file's fault is kept");
+        // A workload's table set without its workload is the file's kv workload clashing
+        // with the flag, as the same table written into the file would.
+        assert_eq!(
+            message(&["lock.fencing=true"]),
+            "file.toml with --set lock.fencing=true: field `lock`: [lock] is only read when workload.kind = \"lock\", but workload.kind is \"kv\"; remove the table or set workload.kind = \"lock\""
+        );
+        assert_eq!(
+            message(&["workload.kind=mutex"]),
+            "--set workload.kind=mutex: field `workload.kind`: expected one of kv, lock, lease, election, found \"mutex\""
+        );
+    }
+
+    #[test]
+    fn an_unknown_field_of_a_workload_table_names_the_valid_ones() {
+        assert_eq!(
+            message(&["workload.kind=lock", "lock.fence=true"]),
+            "--set lock.fence=true: no field `fence` in [lock]; expected one of locks, session_ttl_s, hold_min_ms, hold_max_ms, fencing"
+        );
+        assert_eq!(
+            message(&["lock=true"]),
+            "--set lock=true: [lock] is a table, not a value; set one of its fields: locks, session_ttl_s, hold_min_ms, hold_max_ms, fencing"
         );
     }
 
@@ -449,6 +486,16 @@ mod tests {
     fn every_field_the_writer_writes_can_be_set_to_its_own_value() {
         let mut full = Scenario::parse(FILE, "file.toml", "file").unwrap();
         full.swarm = Some(crate::SwarmConfig::default());
+        full.cluster.lease_checkpoint_ms = 2_000;
+        // The lock workload, so that its table is written (and set) too.
+        full.workload.kind = crate::WorkloadKind::Lock;
+        full.lock = crate::LockConfig {
+            locks: 2,
+            session_ttl_s: 7,
+            hold_min_ms: 10,
+            hold_max_ms: 20,
+            fencing: true,
+        };
         let written: Table = toml::from_str(&full.to_toml(Some(3))).unwrap();
         let mut sets = Vec::new();
         let mut tables = vec![(String::new(), written)];
@@ -466,6 +513,7 @@ mod tests {
         let again = Scenario::parse_with(FILE, "file.toml", "file", &sets).unwrap();
         assert_eq!(again.cluster, full.cluster);
         assert_eq!(again.workload, full.workload);
+        assert_eq!(again.lock, full.lock);
         assert_eq!(again.swarm, full.swarm);
         assert_eq!(again.seed, Some(3));
     }

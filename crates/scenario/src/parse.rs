@@ -7,9 +7,9 @@
 use crate::error::line_and_column;
 use crate::parse_swarm::{parse_swarm, RawSwarm};
 use crate::{
-    ClusterConfig, FaultAction, LinkEffect, LinkSelector, LivenessConfig, MessageKind,
-    NetworkConfig, NodeTarget, OperationMix, PersistStep, Scenario, ScenarioError, ScheduledFault,
-    WorkloadConfig,
+    ClientTarget, ClusterConfig, ElectionConfig, FaultAction, LeaseConfig, LinkEffect,
+    LinkSelector, LivenessConfig, LockConfig, MessageKind, NetworkConfig, NodeTarget, OperationMix,
+    PersistStep, Scenario, ScenarioError, ScheduledFault, WorkloadConfig, WorkloadKind,
 };
 use serde::Deserialize;
 use std::ops::Range;
@@ -28,6 +28,9 @@ struct RawScenario {
     network: Option<RawNetwork>,
     workload: Option<RawWorkload>,
     liveness: Option<RawLiveness>,
+    lock: Option<Spanned<RawLock>>,
+    lease: Option<Spanned<RawLease>>,
+    election: Option<Spanned<RawElection>>,
     #[serde(default)]
     faults: Vec<RawFault>,
     swarm: Option<RawSwarm>,
@@ -43,6 +46,7 @@ struct RawCluster {
     fsync_us: Field<u64>,
     snapshot_interval_entries: Field<u64>,
     catch_up_entries: Field<u64>,
+    lease_checkpoint_ms: Field<u64>,
 }
 
 #[derive(Deserialize)]
@@ -55,6 +59,7 @@ struct RawNetwork {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawWorkload {
+    kind: Field<String>,
     clients: Field<u64>,
     keys: Field<u64>,
     request_timeout_ms: Field<u64>,
@@ -80,6 +85,35 @@ struct RawLiveness {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RawLock {
+    locks: Field<u64>,
+    session_ttl_s: Field<u64>,
+    hold_min_ms: Field<u64>,
+    hold_max_ms: Field<u64>,
+    fencing: Field<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLease {
+    ttl_s: Field<u64>,
+    keep_min_ms: Field<u64>,
+    keep_max_ms: Field<u64>,
+    revoke_percent: Field<u64>,
+    keys_per_lease: Field<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawElection {
+    session_ttl_s: Field<u64>,
+    serve_min_ms: Field<u64>,
+    serve_max_ms: Field<u64>,
+    proclaim_ms: Field<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawFault {
     at_ms: Field<u64>,
     kind: Field<String>,
@@ -97,9 +131,11 @@ struct RawFault {
     fsync_us: Field<u64>,
     by_ms: Field<i64>,
     rate_percent: Field<u64>,
+    client: Field<RawTarget>,
     for_ms: Field<u64>,
 }
 
+/// A node or a client: an id, or a name that stands for one (`"leader"`, `"lock-holder"`).
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum RawTarget {
@@ -118,6 +154,9 @@ pub(crate) fn table_fields(path: &str) -> &'static [&'static str] {
         "workload" => field_names::<RawWorkload>(),
         "workload.mix" => field_names::<RawMix>(),
         "liveness" => field_names::<RawLiveness>(),
+        "lock" => field_names::<RawLock>(),
+        "lease" => field_names::<RawLease>(),
+        "election" => field_names::<RawElection>(),
         "swarm" => field_names::<crate::parse_swarm::RawSwarm>(),
         _ => &[],
     }
@@ -314,11 +353,40 @@ pub(crate) fn parse(
             )?,
         },
     };
+    let lock = match raw.lock {
+        None => LockConfig::default(),
+        Some(table) => {
+            workload_uses(&report, &table, "lock", WorkloadKind::Lock, workload.kind)?;
+            parse_lock(&report, table.into_inner())?
+        }
+    };
+    let lease = match raw.lease {
+        None => LeaseConfig::default(),
+        Some(table) => {
+            workload_uses(&report, &table, "lease", WorkloadKind::Lease, workload.kind)?;
+            parse_lease(&report, table.into_inner())?
+        }
+    };
+    let election = match raw.election {
+        None => ElectionConfig::default(),
+        Some(table) => {
+            workload_uses(
+                &report,
+                &table,
+                "election",
+                WorkloadKind::Election,
+                workload.kind,
+            )?;
+            parse_election(&report, table.into_inner())?
+        }
+    };
     let faults = raw
         .faults
         .into_iter()
         .enumerate()
-        .map(|(index, fault)| parse_fault(&report, index, fault, cluster.nodes, duration_ms))
+        .map(|(index, fault)| {
+            parse_fault(&report, index, fault, cluster.nodes, &workload, duration_ms)
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let swarm = raw
         .swarm
@@ -334,6 +402,9 @@ pub(crate) fn parse(
         network,
         workload,
         liveness,
+        lock,
+        lease,
+        election,
         faults,
         swarm,
     })
@@ -404,6 +475,24 @@ fn parse_cluster(
             u64::from(u32::MAX),
             "an entry count",
         )?,
+        lease_checkpoint_ms: match &raw.lease_checkpoint_ms {
+            None => default.lease_checkpoint_ms,
+            Some(interval) => {
+                let value = *interval.get_ref();
+                if value != 0 && !LEASE_CHECKPOINT_MS.contains(&value) {
+                    return Err(report.error(
+                        Some(interval.span()),
+                        "cluster.lease_checkpoint_ms",
+                        format!(
+                            "expected 0 (off) or a checkpoint interval in ms between {} and {}, found {value}",
+                            LEASE_CHECKPOINT_MS.start(),
+                            LEASE_CHECKPOINT_MS.end()
+                        ),
+                    ));
+                }
+                value
+            }
+        },
     };
     if cluster.heartbeat_ticks >= cluster.election_ticks {
         let span = raw
@@ -422,6 +511,11 @@ fn parse_cluster(
     }
     Ok(cluster)
 }
+
+/// The lease checkpoint intervals a scenario may switch on (0 switches checkpointing off).
+/// A run lasts seconds to minutes, so an hour is the longest interval that can matter;
+/// below 100 ms (one default tick) the leader would propose a checkpoint on every tick.
+const LEASE_CHECKPOINT_MS: std::ops::RangeInclusive<u64> = 100..=3_600_000;
 
 fn parse_network(
     report: &Reporter,
@@ -533,6 +627,21 @@ fn parse_workload(
                 mix
             }
         },
+        kind: match &raw.kind {
+            None => default.kind,
+            Some(name) => WorkloadKind::from_name(name.get_ref()).ok_or_else(|| {
+                let known: Vec<&str> = WorkloadKind::ALL.iter().map(|(_, name)| *name).collect();
+                report.error(
+                    Some(name.span()),
+                    "workload.kind",
+                    format!(
+                        "expected one of {}, found {:?}",
+                        known.join(", "),
+                        name.get_ref()
+                    ),
+                )
+            })?,
+        },
     };
     report.ordered(
         (workload.think_min_ms, "workload.think_min_ms"),
@@ -545,10 +654,186 @@ fn parse_workload(
     Ok(workload)
 }
 
+/// A workload's own table (`[lock]`, `[lease]`, `[election]`) is read only for that
+/// workload: given for another, it is an error at the table, not input silently ignored.
+fn workload_uses<T>(
+    report: &Reporter,
+    table: &Spanned<T>,
+    name: &str,
+    reader: WorkloadKind,
+    kind: WorkloadKind,
+) -> Result<(), ScenarioError> {
+    if reader == kind {
+        return Ok(());
+    }
+    Err(report.error(
+        Some(table.span()),
+        name,
+        format!(
+            "[{name}] is only read when workload.kind = {:?}, but workload.kind is {:?}; remove the table or set workload.kind = {:?}",
+            reader.name(),
+            kind.name(),
+            reader.name()
+        ),
+    ))
+}
+
+/// The longest a lock, lease or election client holds a lock, keeps a lease alive, serves
+/// as leader or waits between proclamations: ten minutes.
+const MAX_WORKLOAD_WAIT_MS: u64 = 600_000;
+
+/// The longest session or lease TTL a workload grants, in seconds: an hour.
+const MAX_TTL_S: u64 = 3_600;
+
+fn parse_lock(report: &Reporter, raw: RawLock) -> Result<LockConfig, ScenarioError> {
+    let default = LockConfig::default();
+    let hold_min_ms = report.number(
+        &raw.hold_min_ms,
+        "lock.hold_min_ms",
+        default.hold_min_ms,
+        0,
+        MAX_WORKLOAD_WAIT_MS,
+        "a hold time in ms",
+    )?;
+    let lock = LockConfig {
+        locks: report.number(
+            &raw.locks,
+            "lock.locks",
+            default.locks,
+            1,
+            100,
+            "a lock count",
+        )?,
+        session_ttl_s: report.number(
+            &raw.session_ttl_s,
+            "lock.session_ttl_s",
+            default.session_ttl_s,
+            1,
+            MAX_TTL_S,
+            "a TTL in seconds",
+        )?,
+        hold_min_ms,
+        hold_max_ms: report.number(
+            &raw.hold_max_ms,
+            "lock.hold_max_ms",
+            default.hold_max_ms.max(hold_min_ms),
+            0,
+            MAX_WORKLOAD_WAIT_MS,
+            "a hold time in ms",
+        )?,
+        fencing: raw.fencing.map_or(default.fencing, Spanned::into_inner),
+    };
+    report.ordered(
+        (lock.hold_min_ms, "lock.hold_min_ms"),
+        (lock.hold_max_ms, "lock.hold_max_ms", &raw.hold_max_ms),
+    )?;
+    Ok(lock)
+}
+
+fn parse_lease(report: &Reporter, raw: RawLease) -> Result<LeaseConfig, ScenarioError> {
+    let default = LeaseConfig::default();
+    let keep_min_ms = report.number(
+        &raw.keep_min_ms,
+        "lease.keep_min_ms",
+        default.keep_min_ms,
+        0,
+        MAX_WORKLOAD_WAIT_MS,
+        "a keep-alive time in ms",
+    )?;
+    let lease = LeaseConfig {
+        ttl_s: report.number(
+            &raw.ttl_s,
+            "lease.ttl_s",
+            default.ttl_s,
+            1,
+            MAX_TTL_S,
+            "a TTL in seconds",
+        )?,
+        keep_min_ms,
+        keep_max_ms: report.number(
+            &raw.keep_max_ms,
+            "lease.keep_max_ms",
+            default.keep_max_ms.max(keep_min_ms),
+            0,
+            MAX_WORKLOAD_WAIT_MS,
+            "a keep-alive time in ms",
+        )?,
+        revoke_percent: report.number(
+            &raw.revoke_percent,
+            "lease.revoke_percent",
+            default.revoke_percent,
+            0,
+            100,
+            "a percentage",
+        )?,
+        keys_per_lease: report.number(
+            &raw.keys_per_lease,
+            "lease.keys_per_lease",
+            default.keys_per_lease,
+            0,
+            100,
+            "a key count",
+        )?,
+    };
+    report.ordered(
+        (lease.keep_min_ms, "lease.keep_min_ms"),
+        (lease.keep_max_ms, "lease.keep_max_ms", &raw.keep_max_ms),
+    )?;
+    Ok(lease)
+}
+
+fn parse_election(report: &Reporter, raw: RawElection) -> Result<ElectionConfig, ScenarioError> {
+    let default = ElectionConfig::default();
+    let serve_min_ms = report.number(
+        &raw.serve_min_ms,
+        "election.serve_min_ms",
+        default.serve_min_ms,
+        0,
+        MAX_WORKLOAD_WAIT_MS,
+        "a time in ms",
+    )?;
+    let election = ElectionConfig {
+        session_ttl_s: report.number(
+            &raw.session_ttl_s,
+            "election.session_ttl_s",
+            default.session_ttl_s,
+            1,
+            MAX_TTL_S,
+            "a TTL in seconds",
+        )?,
+        serve_min_ms,
+        serve_max_ms: report.number(
+            &raw.serve_max_ms,
+            "election.serve_max_ms",
+            default.serve_max_ms.max(serve_min_ms),
+            0,
+            MAX_WORKLOAD_WAIT_MS,
+            "a time in ms",
+        )?,
+        proclaim_ms: report.number(
+            &raw.proclaim_ms,
+            "election.proclaim_ms",
+            default.proclaim_ms,
+            1,
+            MAX_WORKLOAD_WAIT_MS,
+            "an interval in ms",
+        )?,
+    };
+    report.ordered(
+        (election.serve_min_ms, "election.serve_min_ms"),
+        (
+            election.serve_max_ms,
+            "election.serve_max_ms",
+            &raw.serve_max_ms,
+        ),
+    )?;
+    Ok(election)
+}
+
 /// One action of every kind a scenario file can name, in the order error messages list
 /// them: the list of kinds, and of those `for_ms` can undo, come from `kind()` and
 /// `can_be_undone()` on these rather than being written out again beside them.
-const EVERY_KIND: [FaultAction; 20] = [
+const EVERY_KIND: [FaultAction; 21] = [
     FaultAction::Isolate {
         node: NodeTarget::Leader,
     },
@@ -600,6 +885,9 @@ const EVERY_KIND: [FaultAction; 20] = [
     FaultAction::Replace {
         node: NodeTarget::Leader,
     },
+    FaultAction::PauseClient {
+        client: ClientTarget::LockHolder,
+    },
 ];
 
 const fn every_link(effect: LinkEffect) -> FaultAction {
@@ -628,6 +916,8 @@ struct FaultReader<'a> {
     index: usize,
     kind: &'a Spanned<String>,
     cluster_nodes: u64,
+    /// What a client fault may name: the clients there are, and whether one holds locks.
+    workload: &'a WorkloadConfig,
 }
 
 impl FaultReader<'_> {
@@ -680,6 +970,43 @@ impl FaultReader<'_> {
     ) -> Result<NodeTarget, ScenarioError> {
         self.target(name, value)?
             .ok_or_else(|| self.missing(name, "a node: an id, \"leader\" or \"random\""))
+    }
+
+    /// The client of a client fault: an id from 1 to `workload.clients`, or the lock holder
+    /// when the clients take locks (there is none to wait for otherwise).
+    fn client(&self, value: &Field<RawTarget>) -> Result<ClientTarget, ScenarioError> {
+        let clients = self.workload.clients;
+        let takes_locks = self.workload.kind == WorkloadKind::Lock;
+        let expected = if takes_locks {
+            format!("a client id from 1 to {clients} (workload.clients) or \"lock-holder\"")
+        } else {
+            format!("a client id from 1 to {clients} (workload.clients)")
+        };
+        let Some(client) = value else {
+            return Err(self.missing("client", &expected));
+        };
+        let error = |message: String| {
+            self.report
+                .error(Some(client.span()), &self.field("client"), message)
+        };
+        if clients == 0 {
+            return Err(error(format!(
+                "a `{}` fault needs a client to strike, but workload.clients = 0",
+                self.kind.get_ref()
+            )));
+        }
+        match client.get_ref() {
+            RawTarget::Id(id) if (1..=clients).contains(id) => Ok(ClientTarget::Id(*id)),
+            RawTarget::Name(name) if name == "lock-holder" && takes_locks => {
+                Ok(ClientTarget::LockHolder)
+            }
+            RawTarget::Name(name) if name == "lock-holder" => Err(error(format!(
+                "\"lock-holder\" is only valid when workload.kind = \"lock\", but workload.kind is {:?}; expected {expected}",
+                self.workload.kind.name()
+            ))),
+            RawTarget::Id(id) => Err(error(format!("expected {expected}, found {id}"))),
+            RawTarget::Name(name) => Err(error(format!("expected {expected}, found {name:?}"))),
+        }
     }
 
     fn required_number(
@@ -826,6 +1153,7 @@ fn parse_fault(
     index: usize,
     mut raw: RawFault,
     nodes: u64,
+    workload: &WorkloadConfig,
     duration_ms: u64,
 ) -> Result<ScheduledFault, ScenarioError> {
     let Some(kind) = raw.kind.take() else {
@@ -844,6 +1172,7 @@ fn parse_fault(
         index,
         kind: &kind,
         cluster_nodes: nodes,
+        workload,
     };
     let Some(at) = raw.at_ms.take() else {
         return Err(report.error(
@@ -949,6 +1278,9 @@ fn parse_fault(
         "replace" => FaultAction::Replace {
             node: r.required_target("node", &raw.node.take())?,
         },
+        "pause-client" => FaultAction::PauseClient {
+            client: r.client(&raw.client.take())?,
+        },
         other => match r.link_effect(&mut raw)? {
             Some(effect) => FaultAction::Link {
                 links: LinkSelector {
@@ -991,6 +1323,7 @@ fn parse_fault(
         fsync_us,
         by_ms,
         rate_percent,
+        client,
         for_ms,
     } = raw;
     let unused = [
@@ -1008,6 +1341,7 @@ fn parse_fault(
         ("fsync_us", fsync_us.map(|f| f.span())),
         ("by_ms", by_ms.map(|f| f.span())),
         ("rate_percent", rate_percent.map(|f| f.span())),
+        ("client", client.map(|f| f.span())),
     ]
     .into_iter()
     .filter_map(|(name, span)| Some((name, span?)))

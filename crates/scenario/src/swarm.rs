@@ -66,6 +66,8 @@ pub struct SwarmConfig {
 /// The kinds a swarm draws from unless the scenario says otherwise: every kind of fault the
 /// correct cluster must survive that needs no more configuration than a swarm can draw
 /// (`partition` needs sides; `heal` and `restart` are what undoing does anyway).
+/// `pause-client` is left out: it strikes a client, not the cluster, and its lock-holder
+/// target only means something to the lock workload.
 pub const DEFAULT_SWARM_KINDS: [&str; 17] = [
     "isolate",
     "split",

@@ -1,7 +1,9 @@
 //! A scenario written back as TOML, with every default spelled out: the exact input that
 //! replays a run, kept next to its report.
 
-use crate::{FaultAction, Knob, LinkEffect, NodeTarget, Scenario, SwarmConfig};
+use crate::{
+    ClientTarget, FaultAction, Knob, LinkEffect, NodeTarget, Scenario, SwarmConfig, WorkloadKind,
+};
 use std::fmt::Write;
 
 impl Scenario {
@@ -33,6 +35,7 @@ impl Scenario {
         )
         .unwrap();
         writeln!(out, "catch_up_entries = {}", c.catch_up_entries).unwrap();
+        writeln!(out, "lease_checkpoint_ms = {}", c.lease_checkpoint_ms).unwrap();
 
         let n = &self.network;
         writeln!(out, "\n[network]").unwrap();
@@ -41,6 +44,7 @@ impl Scenario {
 
         let w = &self.workload;
         writeln!(out, "\n[workload]").unwrap();
+        writeln!(out, "kind = {}", quoted(w.kind.name())).unwrap();
         writeln!(out, "clients = {}", w.clients).unwrap();
         writeln!(out, "keys = {}", w.keys).unwrap();
         writeln!(out, "request_timeout_ms = {}", w.request_timeout_ms).unwrap();
@@ -53,6 +57,38 @@ impl Scenario {
             m.get, m.put, m.cas, m.delete
         )
         .unwrap();
+
+        // Only the workload's own table: the parser rejects the others, and leaves them at
+        // their defaults, so nothing is lost by leaving them out.
+        match w.kind {
+            WorkloadKind::Kv => {}
+            WorkloadKind::Lock => {
+                let l = &self.lock;
+                writeln!(out, "\n[lock]").unwrap();
+                writeln!(out, "locks = {}", l.locks).unwrap();
+                writeln!(out, "session_ttl_s = {}", l.session_ttl_s).unwrap();
+                writeln!(out, "hold_min_ms = {}", l.hold_min_ms).unwrap();
+                writeln!(out, "hold_max_ms = {}", l.hold_max_ms).unwrap();
+                writeln!(out, "fencing = {}", l.fencing).unwrap();
+            }
+            WorkloadKind::Lease => {
+                let l = &self.lease;
+                writeln!(out, "\n[lease]").unwrap();
+                writeln!(out, "ttl_s = {}", l.ttl_s).unwrap();
+                writeln!(out, "keep_min_ms = {}", l.keep_min_ms).unwrap();
+                writeln!(out, "keep_max_ms = {}", l.keep_max_ms).unwrap();
+                writeln!(out, "revoke_percent = {}", l.revoke_percent).unwrap();
+                writeln!(out, "keys_per_lease = {}", l.keys_per_lease).unwrap();
+            }
+            WorkloadKind::Election => {
+                let e = &self.election;
+                writeln!(out, "\n[election]").unwrap();
+                writeln!(out, "session_ttl_s = {}", e.session_ttl_s).unwrap();
+                writeln!(out, "serve_min_ms = {}", e.serve_min_ms).unwrap();
+                writeln!(out, "serve_max_ms = {}", e.serve_max_ms).unwrap();
+                writeln!(out, "proclaim_ms = {}", e.proclaim_ms).unwrap();
+            }
+        }
 
         writeln!(out, "\n[liveness]").unwrap();
         writeln!(out, "timeout_ms = {}", self.liveness.timeout_ms).unwrap();
@@ -71,6 +107,13 @@ impl Scenario {
             writeln!(out, "at_ms = {}", fault.at_ms).unwrap();
             writeln!(out, "kind = \"{}\"", fault.action.kind()).unwrap();
             match &fault.action {
+                FaultAction::PauseClient { client } => {
+                    let client = match client {
+                        ClientTarget::Id(id) => id.to_string(),
+                        ClientTarget::LockHolder => quoted("lock-holder"),
+                    };
+                    writeln!(out, "client = {client}").unwrap();
+                }
                 FaultAction::Isolate { node }
                 | FaultAction::Bridge { node }
                 | FaultAction::Pause { node }

@@ -1,8 +1,8 @@
 //! Scenario files: defaults, round trips and precise errors.
 
 use scenario::{
-    FaultAction, LinkEffect, LinkSelector, MessageKind, NodeTarget, PersistStep, Scenario,
-    ScenarioError, ScheduledFault,
+    ClientTarget, ElectionConfig, FaultAction, LeaseConfig, LinkEffect, LinkSelector, LockConfig,
+    MessageKind, NodeTarget, PersistStep, Scenario, ScenarioError, ScheduledFault, WorkloadKind,
 };
 
 fn parse(text: &str) -> Result<Scenario, ScenarioError> {
@@ -27,18 +27,27 @@ heartbeat_ticks = 2
 fsync_us = 1000
 snapshot_interval_entries = 200
 catch_up_entries = 30
+lease_checkpoint_ms = 500
 
 [network]
 latency_min_ms = 2
 latency_max_ms = 9
 
 [workload]
+kind = "lock"
 clients = 6
 keys = 3
 request_timeout_ms = 700
 think_min_ms = 1
 think_max_ms = 4
 mix = { get = 1, put = 2, cas = 3, delete = 4 }
+
+[lock]
+locks = 3
+session_ttl_s = 5
+hold_min_ms = 20
+hold_max_ms = 80
+fencing = true
 
 [liveness]
 timeout_ms = 5000
@@ -173,6 +182,43 @@ for_ms = 2000
 at_ms = 18000
 kind = "replace"
 node = "leader"
+
+[[faults]]
+at_ms = 18500
+kind = "pause-client"
+client = 6
+for_ms = 2500
+
+[[faults]]
+at_ms = 19000
+kind = "pause-client"
+client = "lock-holder"
+"#;
+
+/// Every field of the lease workload's table.
+const FULL_LEASE: &str = r#"
+[workload]
+kind = "lease"
+clients = 2
+
+[lease]
+ttl_s = 10
+keep_min_ms = 0
+keep_max_ms = 9000
+revoke_percent = 100
+keys_per_lease = 0
+"#;
+
+/// Every field of the election workload's table.
+const FULL_ELECTION: &str = r#"
+[workload]
+kind = "election"
+
+[election]
+session_ttl_s = 1
+serve_min_ms = 300
+serve_max_ms = 300
+proclaim_ms = 25
 "#;
 
 #[test]
@@ -185,6 +231,19 @@ fn an_empty_file_is_a_scenario_of_defaults() {
         1_000
     );
     assert!(scenario.faults.is_empty());
+    assert_eq!(
+        scenario.cluster.lease_checkpoint_ms, 0,
+        "checkpointing is off"
+    );
+    assert_eq!(scenario.workload.kind, WorkloadKind::Kv);
+    assert_eq!(
+        (scenario.lock, scenario.lease, scenario.election),
+        (
+            LockConfig::default(),
+            LeaseConfig::default(),
+            ElectionConfig::default()
+        )
+    );
 }
 
 #[test]
@@ -207,6 +266,21 @@ fn every_field_is_read() {
         (2, 1000, 200)
     );
     assert_eq!(s.cluster.catch_up_entries, 30);
+    assert_eq!(s.cluster.lease_checkpoint_ms, 500);
+    assert_eq!(s.workload.kind, WorkloadKind::Lock);
+    assert_eq!(
+        s.lock,
+        LockConfig {
+            locks: 3,
+            session_ttl_s: 5,
+            hold_min_ms: 20,
+            hold_max_ms: 80,
+            fencing: true,
+        }
+    );
+    // The tables of the other workloads are not given, so they keep their defaults.
+    assert_eq!(s.lease, LeaseConfig::default());
+    assert_eq!(s.election, ElectionConfig::default());
     assert_eq!((s.network.latency_min_ms, s.network.latency_max_ms), (2, 9));
     assert_eq!(
         (
@@ -218,7 +292,7 @@ fn every_field_is_read() {
     );
     assert_eq!((s.workload.mix.get, s.workload.mix.delete), (1, 4));
     assert_eq!(s.liveness.timeout_ms, 5_000);
-    assert_eq!(s.faults.len(), 22);
+    assert_eq!(s.faults.len(), 24);
     assert_eq!(
         s.faults[7].action,
         FaultAction::Bridge {
@@ -265,8 +339,50 @@ fn every_field_is_read() {
 }
 
 #[test]
+fn the_lease_and_election_tables_are_read() {
+    let lease = parse(FULL_LEASE).unwrap();
+    assert_eq!(lease.workload.kind, WorkloadKind::Lease);
+    assert_eq!(
+        lease.lease,
+        LeaseConfig {
+            ttl_s: 10,
+            keep_min_ms: 0,
+            keep_max_ms: 9_000,
+            revoke_percent: 100,
+            keys_per_lease: 0,
+        }
+    );
+    assert_eq!(lease.lock, LockConfig::default());
+    let election = parse(FULL_ELECTION).unwrap();
+    assert_eq!(election.workload.kind, WorkloadKind::Election);
+    assert_eq!(
+        election.election,
+        ElectionConfig {
+            session_ttl_s: 1,
+            serve_min_ms: 300,
+            serve_max_ms: 300,
+            proclaim_ms: 25,
+        }
+    );
+    // A table with some fields keeps the defaults of the rest; a max left out is raised to
+    // a min given above its default, as for the network's latency.
+    let partial = parse("[workload]\nkind = \"lock\"\n[lock]\nhold_min_ms = 1000\n").unwrap();
+    assert_eq!(
+        partial.lock,
+        LockConfig {
+            hold_min_ms: 1_000,
+            hold_max_ms: 1_000,
+            ..LockConfig::default()
+        }
+    );
+    // A workload without its table runs with the table's defaults.
+    let bare = parse("[workload]\nkind = \"election\"\n").unwrap();
+    assert_eq!(bare.election, ElectionConfig::default());
+}
+
+#[test]
 fn written_scenarios_read_back_identically() {
-    for text in [FULL, ""] {
+    for text in [FULL, FULL_LEASE, FULL_ELECTION, ""] {
         let scenario = parse(text).unwrap();
         let written = scenario.to_toml(Some(7));
         let again = parse(&written).unwrap();
@@ -279,7 +395,29 @@ fn written_scenarios_read_back_identically() {
             scenario,
             "{written}"
         );
+        assert_eq!(parse(&scenario.to_toml(None)).unwrap(), scenario);
     }
+}
+
+#[test]
+fn only_the_workloads_own_table_is_written() {
+    let tables = |text: &str| {
+        let written = parse(text).unwrap().to_toml(None);
+        ["[lock]", "[lease]", "[election]"]
+            .into_iter()
+            .filter(|table| written.lines().any(|line| line == *table))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(tables(FULL), ["[lock]"]);
+    assert_eq!(tables(FULL_LEASE), ["[lease]"]);
+    assert_eq!(tables(FULL_ELECTION), ["[election]"]);
+    assert!(tables("").is_empty());
+    let written = parse("").unwrap().to_toml(None);
+    assert!(written.contains("\nlease_checkpoint_ms = 0\n"), "{written}");
+    assert!(
+        written.contains("\n[workload]\nkind = \"kv\"\n"),
+        "{written}"
+    );
 }
 
 #[test]
@@ -537,6 +675,20 @@ fn every_new_fault_kind_is_read() {
             18_000,
             FaultAction::Replace {
                 node: NodeTarget::Leader,
+            },
+            None,
+        ),
+        fault(
+            18_500,
+            FaultAction::PauseClient {
+                client: ClientTarget::Id(6),
+            },
+            Some(2_500),
+        ),
+        fault(
+            19_000,
+            FaultAction::PauseClient {
+                client: ClientTarget::LockHolder,
             },
             None,
         ),
@@ -844,7 +996,7 @@ fn new_fault_kind_errors_name_field_line_and_expectation() {
             "kind = \"swizzle\"\nnodes = 2\nstep_ms = 100\nfor_ms = 1000\n",
             8,
             "faults[0].for_ms",
-            "not used by a `swizzle` fault (only isolate, split, partition, bridge, cut, crash, pause, freeze, delay, loss, duplicate, reorder, hold, slow-disk and clock-rate can be undone)",
+            "not used by a `swizzle` fault (only isolate, split, partition, bridge, cut, crash, pause, freeze, delay, loss, duplicate, reorder, hold, slow-disk, clock-rate and pause-client can be undone)",
         ),
         (
             "kind = \"clock-jump\"\nnode = 1\nby_ms = 100\nfor_ms = 1000\n",
@@ -858,10 +1010,243 @@ fn new_fault_kind_errors_name_field_line_and_expectation() {
             "faults[0].for_ms",
             "not used by a `replace` fault",
         ),
+        // `pause-client` (the default workload: 4 clients doing kv operations).
+        (
+            "kind = \"pause-client\"\nfor_ms = 100\n",
+            5,
+            "faults[0].client",
+            "missing; a `pause-client` fault needs a client id from 1 to 4 (workload.clients)",
+        ),
+        (
+            "kind = \"pause-client\"\nclient = 5\n",
+            6,
+            "faults[0].client",
+            "expected a client id from 1 to 4 (workload.clients), found 5",
+        ),
+        (
+            "kind = \"pause-client\"\nclient = 0\n",
+            6,
+            "faults[0].client",
+            "found 0",
+        ),
+        (
+            "kind = \"pause-client\"\nclient = \"lock-holder\"\n",
+            6,
+            "faults[0].client",
+            "\"lock-holder\" is only valid when workload.kind = \"lock\", but workload.kind is \"kv\"",
+        ),
+        (
+            "kind = \"pause-client\"\nclient = \"leader\"\n",
+            6,
+            "faults[0].client",
+            "expected a client id from 1 to 4 (workload.clients), found \"leader\"",
+        ),
+        (
+            "kind = \"pause-client\"\nclient = 1\nnode = 1\n",
+            7,
+            "faults[0].node",
+            "not used by a `pause-client` fault; remove it",
+        ),
+        // `client` on a fault that strikes no client.
+        (
+            "kind = \"pause\"\nclient = 1\nnode = 1\n",
+            6,
+            "faults[0].client",
+            "not used by a `pause` fault; remove it",
+        ),
+        (
+            "kind = \"heal\"\nclient = \"lock-holder\"\n",
+            6,
+            "faults[0].client",
+            "not used by a `heal` fault; remove it",
+        ),
     ];
     for (body, line, field, message) in cases {
         let text = fault(body);
         let e = error(&text);
+        assert_eq!((e.line, e.field.as_str()), (line, field), "{text}\n=> {e}");
+        assert!(e.message.contains(message), "{text}\n=> {e}");
+        assert!(
+            e.to_string().starts_with(&format!("test.toml:{line}:")),
+            "{e}"
+        );
+    }
+}
+
+#[test]
+fn a_client_fault_names_a_client_of_the_workload() {
+    let lock = |clients: u64, client: &str| {
+        format!(
+            "[workload]\nkind = \"lock\"\nclients = {clients}\n[[faults]]\nat_ms = 1\nkind = \"pause-client\"\nclient = {client}\nfor_ms = 300\n"
+        )
+    };
+    let fault = &parse(&lock(2, "\"lock-holder\"")).unwrap().faults[0];
+    assert_eq!(
+        (&fault.action, fault.for_ms),
+        (
+            &FaultAction::PauseClient {
+                client: ClientTarget::LockHolder
+            },
+            Some(300)
+        )
+    );
+    let fault = &parse(&lock(2, "2")).unwrap().faults[0];
+    assert_eq!(
+        fault.action,
+        FaultAction::PauseClient {
+            client: ClientTarget::Id(2)
+        }
+    );
+    // Once the clients take locks, the lock holder is among the choices an error lists.
+    let e = error(&lock(2, "3"));
+    assert_eq!((e.line, e.field.as_str()), (7, "faults[0].client"), "{e}");
+    assert_eq!(
+        e.message,
+        "expected a client id from 1 to 2 (workload.clients) or \"lock-holder\", found 3"
+    );
+    let e = error(&lock(0, "\"lock-holder\""));
+    assert_eq!((e.line, e.field.as_str()), (7, "faults[0].client"), "{e}");
+    assert_eq!(
+        e.message,
+        "a `pause-client` fault needs a client to strike, but workload.clients = 0"
+    );
+}
+
+#[test]
+fn workload_errors_name_line_and_field() {
+    // (the file, the line and field of the error, a piece of its message)
+    let cases = [
+        (
+            "[workload]\nclients = 2\nkind = \"mutex\"\n",
+            3,
+            "workload.kind",
+            "expected one of kv, lock, lease, election, found \"mutex\"",
+        ),
+        (
+            "[workload]\nkind = 3\n",
+            2,
+            "",
+            "invalid type: integer `3`, expected a string",
+        ),
+        (
+            "[cluster]\nlease_checkpoint_ms = 99\n",
+            2,
+            "cluster.lease_checkpoint_ms",
+            "expected 0 (off) or a checkpoint interval in ms between 100 and 3600000, found 99",
+        ),
+        (
+            "[cluster]\nlease_checkpoint_ms = 3600001\n",
+            2,
+            "cluster.lease_checkpoint_ms",
+            "found 3600001",
+        ),
+        // A table for another workload than the one that runs.
+        (
+            "[workload]\nkind = \"kv\"\n\n[lock]\nfencing = true\n",
+            4,
+            "lock",
+            "[lock] is only read when workload.kind = \"lock\", but workload.kind is \"kv\"; remove the table or set workload.kind = \"lock\"",
+        ),
+        (
+            "duration_ms = 5000\n[lock]\nlocks = 2\n",
+            2,
+            "lock",
+            "only read when workload.kind = \"lock\", but workload.kind is \"kv\"",
+        ),
+        (
+            "[workload]\nkind = \"lock\"\n[lease]\nttl_s = 5\n",
+            3,
+            "lease",
+            "[lease] is only read when workload.kind = \"lease\", but workload.kind is \"lock\"",
+        ),
+        (
+            "[workload]\nkind = \"lease\"\n[lease]\n[election]\n",
+            4,
+            "election",
+            "[election] is only read when workload.kind = \"election\", but workload.kind is \"lease\"",
+        ),
+        // Values out of range, and bounds out of order.
+        (
+            "[workload]\nkind = \"lock\"\n[lock]\nlocks = 1\nsession_ttl_s = 0\n",
+            5,
+            "lock.session_ttl_s",
+            "expected a TTL in seconds between 1 and 3600, found 0",
+        ),
+        (
+            "[workload]\nkind = \"lock\"\n[lock]\nlocks = 101\n",
+            4,
+            "lock.locks",
+            "expected a lock count between 1 and 100, found 101",
+        ),
+        (
+            "[workload]\nkind = \"lock\"\n[lock]\nhold_min_ms = 500\nhold_max_ms = 400\n",
+            5,
+            "lock.hold_max_ms",
+            "expected at least `lock.hold_min_ms` (500), found 400",
+        ),
+        (
+            "[workload]\nkind = \"lock\"\n[lock]\nhold_max_ms = 600001\n",
+            4,
+            "lock.hold_max_ms",
+            "between 0 and 600000, found 600001",
+        ),
+        (
+            "[workload]\nkind = \"lock\"\n[lock]\nfencing = \"yes\"\n",
+            4,
+            "",
+            "expected a boolean",
+        ),
+        (
+            "[workload]\nkind = \"lock\"\n[lock]\nfence = true\n",
+            4,
+            "",
+            "unknown field `fence`",
+        ),
+        (
+            "[workload]\nkind = \"lease\"\n[lease]\nttl_s = 3601\n",
+            4,
+            "lease.ttl_s",
+            "expected a TTL in seconds between 1 and 3600, found 3601",
+        ),
+        (
+            "[workload]\nkind = \"lease\"\n[lease]\nkeep_min_ms = 6000\nkeep_max_ms = 5999\n",
+            5,
+            "lease.keep_max_ms",
+            "expected at least `lease.keep_min_ms` (6000), found 5999",
+        ),
+        (
+            "[workload]\nkind = \"lease\"\n[lease]\nrevoke_percent = 101\n",
+            4,
+            "lease.revoke_percent",
+            "between 0 and 100, found 101",
+        ),
+        (
+            "[workload]\nkind = \"lease\"\n[lease]\nkeys_per_lease = 101\n",
+            4,
+            "lease.keys_per_lease",
+            "between 0 and 100, found 101",
+        ),
+        (
+            "[workload]\nkind = \"election\"\n[election]\nsession_ttl_s = 0\n",
+            4,
+            "election.session_ttl_s",
+            "between 1 and 3600, found 0",
+        ),
+        (
+            "[workload]\nkind = \"election\"\n[election]\nserve_min_ms = 10\nserve_max_ms = 9\n",
+            5,
+            "election.serve_max_ms",
+            "expected at least `election.serve_min_ms` (10), found 9",
+        ),
+        (
+            "[workload]\nkind = \"election\"\n[election]\nproclaim_ms = 0\n",
+            4,
+            "election.proclaim_ms",
+            "expected an interval in ms between 1 and 600000, found 0",
+        ),
+    ];
+    for (text, line, field, message) in cases {
+        let e = error(text);
         assert_eq!((e.line, e.field.as_str()), (line, field), "{text}\n=> {e}");
         assert!(e.message.contains(message), "{text}\n=> {e}");
         assert!(
@@ -927,6 +1312,11 @@ fn swarm_errors_name_the_knob() {
             "swarm.kinds[0]",
             "cannot draw",
         ),
+        (
+            "[swarm]\nkinds = [\"pause-client\"]\n",
+            "swarm.kinds[0]",
+            "a swarm cannot draw `pause-client` faults",
+        ),
         ("[swarm]\nkinds = []\n", "swarm.kinds", "at least one"),
         ("[swarm]\nfaults = [9, 3]\n", "swarm.faults", "min ≤ max"),
         (
@@ -961,5 +1351,32 @@ fn swarm_errors_name_the_knob() {
         assert_eq!(e.field, field, "{text}: {e}");
         assert!(e.line >= 1, "{text}: {e}");
         assert!(e.to_string().contains(says), "{text}: {e}");
+    }
+}
+
+#[test]
+fn a_drawn_swarm_keeps_the_workload_and_the_cluster_as_they_are() {
+    use rand::SeedableRng;
+    let text = format!("{FULL}\n[swarm]\nfaults = 20\n");
+    let scenario = parse(&text).unwrap();
+    for seed in 0..20 {
+        let drawn = scenario.draw_swarm(&mut rand::rngs::StdRng::seed_from_u64(seed));
+        assert_eq!(drawn.swarm, None);
+        assert_eq!(
+            Scenario {
+                faults: scenario.faults.clone(),
+                swarm: scenario.swarm.clone(),
+                ..drawn.clone()
+            },
+            scenario
+        );
+        // The swarm draws no client faults; the scripted ones are still there.
+        let client_faults = drawn
+            .faults
+            .iter()
+            .filter(|fault| matches!(fault.action, FaultAction::PauseClient { .. }))
+            .count();
+        assert_eq!(client_faults, 2);
+        assert_eq!(parse(&drawn.to_toml(None)).unwrap(), drawn);
     }
 }
