@@ -1,6 +1,6 @@
 //! Faults the nemesis applied, and leader changes the cluster went through.
 
-use crate::{NodeId, SimTimeNs};
+use crate::{ClientId, NodeId, SimTimeNs};
 use serde::{Deserialize, Serialize};
 
 /// A fault, applied at a moment of simulated time.
@@ -39,6 +39,11 @@ pub enum Fault {
     Pause { node: NodeId },
     /// A paused node runs again, from where it stopped.
     Resume { node: NodeId },
+    /// A client's process stops running (a GC pause of a lock holder): its operations and
+    /// its session's keep-alives stand still.
+    ClientPause { client: ClientId },
+    /// A paused client runs again, from where it stopped.
+    ClientResume { client: ClientId },
     /// The node's Raft and apply loop stops while its client front end keeps accepting
     /// requests (a partial pause: a stuck leader that still answers).
     Freeze { node: NodeId },

@@ -30,8 +30,9 @@ pub use key_range::KeyRange;
 pub use lease::{LeaseId, LeaseInfo, LeaseTtl, MAX_LEASE_TTL_S};
 pub use request::{
     DeleteRangeRequest, DeleteRangeResponse, KeyValue, LeaseCheckpointRequest,
-    LeaseCheckpointResponse, LeaseGrantRequest, LeaseGrantResponse, LeaseRevokeRequest,
-    LeaseRevokeResponse, PutRequest, PutResponse, RangeRequest, RangeResponse, Request, RequestOp,
-    Response, ResponseHeader, ResponseOp, TxnRequest, TxnResponse,
+    LeaseCheckpointResponse, LeaseGrantRequest, LeaseGrantResponse, LeaseKeepAliveResponse,
+    LeaseLeasesResponse, LeaseRevokeRequest, LeaseRevokeResponse, LeaseTimeToLiveResponse,
+    PutRequest, PutResponse, RangeRequest, RangeResponse, Request, RequestOp, Response,
+    ResponseHeader, ResponseOp, TxnRequest, TxnResponse,
 };
 pub use store::Store;

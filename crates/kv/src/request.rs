@@ -42,6 +42,13 @@ pub enum Response {
     LeaseRevoke(LeaseRevokeResponse),
     /// The answer to [`Request::LeaseCheckpoint`].
     LeaseCheckpoint(LeaseCheckpointResponse),
+    /// A keep-alive's answer. Keep-alives, time-to-live and lease-list queries are not
+    /// store requests: the leader's lessor answers them (it holds the live deadlines).
+    LeaseKeepAlive(LeaseKeepAliveResponse),
+    /// A time-to-live query's answer, from the leader's lessor.
+    LeaseTimeToLive(LeaseTimeToLiveResponse),
+    /// The list of leases, from the leader.
+    LeaseLeases(LeaseLeasesResponse),
 }
 
 /// What every response carries besides its own data.
@@ -249,4 +256,39 @@ pub struct LeaseCheckpointRequest {
 pub struct LeaseCheckpointResponse {
     /// The store revision, unchanged: a checkpoint writes no key.
     pub header: ResponseHeader,
+}
+
+/// A lease renewed by a keep-alive, as etcd's `LeaseKeepAliveResponse`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeaseKeepAliveResponse {
+    /// The store revision when the leader answered.
+    pub header: ResponseHeader,
+    /// The renewed lease.
+    pub id: LeaseId,
+    /// The TTL it was renewed to, in seconds, counted from when the leader renewed it.
+    pub ttl_s: i64,
+}
+
+/// What the leader knows of a lease, as etcd's `LeaseTimeToLiveResponse`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeaseTimeToLiveResponse {
+    /// The store revision when the leader answered.
+    pub header: ResponseHeader,
+    /// The lease asked about.
+    pub id: LeaseId,
+    /// Its granted TTL in seconds; -1 if the lease does not exist (as etcd).
+    pub granted_ttl_s: i64,
+    /// Seconds left until the leader expires it, rounded up; -1 if the lease does not exist.
+    pub remaining_ttl_s: i64,
+    /// The keys attached to it, in key order.
+    pub keys: Vec<String>,
+}
+
+/// Every lease, as etcd's `LeaseLeasesResponse`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeaseLeasesResponse {
+    /// The store revision when the leader answered.
+    pub header: ResponseHeader,
+    /// The leases' IDs, in order.
+    pub leases: Vec<LeaseId>,
 }

@@ -8,6 +8,9 @@ use serde::{Deserialize, Serialize};
 pub(crate) struct Command {
     pub tag: RequestTag,
     pub request: kv::Request,
+    /// For a revoke the leader's lessor proposed because the lease expired: that leader.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expired_by: Option<u64>,
 }
 
 impl Command {

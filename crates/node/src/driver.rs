@@ -4,7 +4,10 @@
 use crate::command::Command;
 use crate::digest;
 use crate::MembershipChange;
-use crate::{ClientError, ClientReply, DiskWrite, LogStorage, ReadyStep, RequestTag, SimDisk};
+use crate::{
+    ClientError, ClientReply, DiskWrite, Lessor, LogStorage, ReadyStep, RequestTag, SimDisk,
+};
+use kv::LeaseId;
 use raft::eraftpb::{
     ConfChange, ConfChangeType, ConfChangeV2, Entry, EntryType, Message, Snapshot, SnapshotMetadata,
 };
@@ -32,6 +35,13 @@ pub struct NodeConfig {
     pub catch_up_entries: u64,
     /// Seeds this replica's own random stream (its election timeouts).
     pub rng_seed: u64,
+    /// The election timeout in local time (`election_ticks` ticks): a new leader extends
+    /// every lease's deadline by it.
+    pub election_timeout: Duration,
+    /// How often the leader checkpoints every lease's remaining TTL through Raft (etcd's
+    /// lease checkpointing); `None`: never, and a new leader restarts leases at their
+    /// full TTL, as etcd 3.4 does by default.
+    pub lease_checkpoint_interval: Option<Duration>,
 }
 
 /// Where a replica's output goes: the simulator's network and clients.
@@ -40,6 +50,10 @@ pub trait Outbox {
     fn send(&mut self, message: Message);
     /// Answer a client request.
     fn reply(&mut self, tag: RequestTag, reply: ClientReply);
+    /// This replica applied a write that made `store` reach a new revision.
+    fn applied_revision(&mut self, store: &kv::Store);
+    /// This replica applied the end of a lease (a client's revoke or an expiry).
+    fn lease_ended(&mut self, end: LeaseEnded);
     /// This replica just became leader of `term`.
     fn became_leader(&mut self, term: u64);
     /// This replica applied up to a multiple of [`CHECKPOINT_INTERVAL_ENTRIES`]; replicas
@@ -63,6 +77,37 @@ pub struct Checkpoint {
     /// Hash of the store's whole state.
     pub state_hash: u64,
 }
+
+/// A lease's end as a replica applied it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LeaseEnded {
+    pub lease: LeaseId,
+    /// The revision of the deletion of its keys (the unchanged revision if it had none).
+    pub revision: u64,
+    pub keys: Vec<String>,
+    /// The leader whose lessor expired it; `None` when a client revoked it.
+    pub expired_by: Option<u64>,
+}
+
+/// A lease request the leader's lessor answers rather than the store: it holds the live
+/// deadlines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LessorRequest {
+    /// Renew a lease to its full TTL from now (etcd's LeaseKeepAlive).
+    KeepAlive(LeaseId),
+    /// How long a lease has left, and its keys (etcd's LeaseTimeToLive).
+    TimeToLive(LeaseId),
+    /// Every lease (etcd's LeaseLeases).
+    Leases,
+}
+
+/// Requests from the cluster itself (lease expiry and checkpoints) carry this client id;
+/// clients count from 1.
+pub const CLUSTER_CLIENT_ID: u64 = 0;
+
+/// Reads a replica's monotonic local clock, in ns: the machine's clock, which may run
+/// fast or slow (jumps of the wall clock do not show, as in Go's monotonic time).
+pub type LocalClock = Box<dyn Fn() -> u64 + Send + Sync>;
 
 /// What a snapshot's data holds: the whole store as of the snapshot's index, and the log
 /// digest there, so a replica that installs the snapshot continues the same chain.
@@ -102,12 +147,27 @@ pub struct RaftNode {
     reads_waiting_for_index: BTreeMap<RequestTag, kv::RangeRequest>,
     /// Reads whose read index is known, waiting for it to be applied.
     reads_waiting_for_apply: Vec<(u64, RequestTag, kv::RangeRequest)>,
+    /// Lease deadlines, kept by the leader.
+    lessor: Lessor,
+    /// Reads this replica's monotonic local clock, which lease deadlines are kept on.
+    local_clock: LocalClock,
+    /// Lessor requests waiting for a ReadIndex round to confirm that this replica still
+    /// leads: a leader cut off from the others (or stuck, then thawed) must not renew a
+    /// lease the new leader may be expiring (etcd #15247, fixed by etcd PR #16822).
+    lessor_requests_waiting: BTreeMap<RequestTag, LessorRequest>,
+    /// Requests this replica made of its own (expiries, checkpoints) are numbered by this.
+    own_requests: u64,
+    /// Own requests waiting to be proposed: raft-rs must not get a proposal between
+    /// `ready()` and `advance()`, where a keep-alive is answered.
+    own_requests_waiting: Vec<Command>,
+    /// When the lessor last checkpointed leases, in local ns.
+    last_lease_checkpoint_ns: u64,
 }
 
 impl RaftNode {
     /// Starts a replica from what its disk holds: a fresh member on first start, the
     /// synced state after a crash.
-    pub fn start(config: NodeConfig, disk: SimDisk) -> RaftNode {
+    pub fn start(config: NodeConfig, disk: SimDisk, local_clock: LocalClock) -> RaftNode {
         let storage = disk.durable();
         let snapshot = storage.latest_snapshot().clone();
         let SnapshotData { store, log_digest } = decode_snapshot(&snapshot);
@@ -143,6 +203,12 @@ impl RaftNode {
             proposals: BTreeMap::new(),
             reads_waiting_for_index: BTreeMap::new(),
             reads_waiting_for_apply: Vec::new(),
+            lessor: Lessor::default(),
+            local_clock,
+            lessor_requests_waiting: BTreeMap::new(),
+            own_requests: 0,
+            own_requests_waiting: Vec::new(),
+            last_lease_checkpoint_ns: 0,
         };
         // raft-rs drew the first timeout from the OS's randomness; replace it.
         node.redraw_election_timeout();
@@ -188,9 +254,71 @@ impl RaftNode {
         self.raw.store().entry_count()
     }
 
-    /// Advances Raft's logical clock by one tick.
+    /// The monotonic local time now, in ns.
+    fn local_now_ns(&self) -> u64 {
+        (self.local_clock)()
+    }
+
+    /// Advances Raft's logical clock by one tick; a leader then expires the leases past
+    /// their deadline and checkpoints leases when due.
     pub fn tick(&mut self, outbox: &mut dyn Outbox) {
         self.raw.tick();
+        self.after_raft_call(outbox);
+        if self.role() != StateRole::Leader {
+            return;
+        }
+        let now_ns = self.local_now_ns();
+        for id in self.lessor.expired(now_ns) {
+            self.propose_own(
+                kv::Request::LeaseRevoke(kv::LeaseRevokeRequest { id }),
+                true,
+            );
+        }
+        if let Some(interval) = self.config.lease_checkpoint_interval {
+            let interval_ns = interval.as_nanos() as u64;
+            if now_ns >= self.last_lease_checkpoint_ns + interval_ns {
+                self.last_lease_checkpoint_ns = now_ns;
+                for (id, remaining_ttl_s) in self.lessor.checkpoints(now_ns) {
+                    self.propose_own(
+                        kv::Request::LeaseCheckpoint(kv::LeaseCheckpointRequest {
+                            id,
+                            remaining_ttl_s,
+                        }),
+                        false,
+                    );
+                }
+            }
+        }
+        self.propose_own_requests(outbox);
+    }
+
+    /// Queues a request of the replica's own, a lease expiry (`expiry`) or checkpoint, to
+    /// be proposed by [`RaftNode::propose_own_requests`].
+    fn propose_own(&mut self, request: kv::Request, expiry: bool) {
+        self.own_requests += 1;
+        self.own_requests_waiting.push(Command {
+            tag: RequestTag {
+                client: CLUSTER_CLIENT_ID,
+                request_id: self.own_requests,
+            },
+            request,
+            expired_by: expiry.then_some(self.config.id),
+        });
+    }
+
+    /// Proposes the queued own requests, if this replica still leads. Nobody waits for
+    /// their answers; one lost to a leader change is made again by whoever leads (the
+    /// lessor retries revokes, and checkpoints recur).
+    fn propose_own_requests(&mut self, outbox: &mut dyn Outbox) {
+        if self.own_requests_waiting.is_empty() {
+            return;
+        }
+        for command in std::mem::take(&mut self.own_requests_waiting) {
+            if self.role() == StateRole::Leader {
+                let _dropped_during_leadership_transfer =
+                    self.raw.propose(Vec::new(), command.encode());
+            }
+        }
         self.after_raft_call(outbox);
     }
 
@@ -219,7 +347,12 @@ impl RaftNode {
             outbox.reply(tag, Err(self.not_leader()));
             return;
         }
-        let data = Command { tag, request }.encode();
+        let data = Command {
+            tag,
+            request,
+            expired_by: None,
+        }
+        .encode();
         match self.raw.propose(Vec::new(), data) {
             Ok(()) => {
                 let index = self.raw.raft.raft_log.last_index();
@@ -241,18 +374,102 @@ impl RaftNode {
     /// Serves a linearizable read: asks Raft for a read index (confirmed by a quorum of
     /// heartbeats) and answers once that index is applied. Only the leader serves reads.
     pub fn read(&mut self, tag: RequestTag, request: kv::RangeRequest, outbox: &mut dyn Outbox) {
-        if self.role() != StateRole::Leader {
-            outbox.reply(tag, Err(self.not_leader()));
-            return;
-        }
-        // raft-rs silently ignores ReadIndex until the leader has committed in its term.
-        if !self.raw.raft.commit_to_current_term() {
-            outbox.reply(tag, Err(ClientError::LeaderNotReady));
+        if self.refuses_read_index(tag, outbox) {
             return;
         }
         self.reads_waiting_for_index.insert(tag, request);
         self.raw.read_index(tag.to_context());
         self.after_raft_call(outbox);
+    }
+
+    /// Refuses `tag` (and says so) if this replica cannot start a ReadIndex round: it does
+    /// not lead, or it has not committed in its term yet (raft-rs silently ignores
+    /// ReadIndex until then).
+    fn refuses_read_index(&self, tag: RequestTag, outbox: &mut dyn Outbox) -> bool {
+        let refusal = if self.role() != StateRole::Leader {
+            self.not_leader()
+        } else if !self.raw.raft.commit_to_current_term() {
+            ClientError::LeaderNotReady
+        } else {
+            return false;
+        };
+        outbox.reply(tag, Err(refusal));
+        true
+    }
+
+    /// Answers a lease request that only the leader's lessor can: after a ReadIndex round
+    /// confirms that this replica still leads (see `lessor_requests_waiting`).
+    pub fn lessor_request(
+        &mut self,
+        tag: RequestTag,
+        request: LessorRequest,
+        outbox: &mut dyn Outbox,
+    ) {
+        if self.refuses_read_index(tag, outbox) {
+            return;
+        }
+        self.lessor_requests_waiting.insert(tag, request);
+        self.raw.read_index(tag.to_context());
+        self.after_raft_call(outbox);
+    }
+
+    /// A lessor request whose ReadIndex round confirmed this replica's leadership.
+    fn answer_lessor_request(&mut self, request: LessorRequest) -> ClientReply {
+        let header = kv::ResponseHeader {
+            revision: self.store.revision(),
+        };
+        let now_ns = self.local_now_ns();
+        match request {
+            LessorRequest::KeepAlive(id) => {
+                let Some(ttl_s) = self.lessor.keep_alive(id, now_ns) else {
+                    return Err(ClientError::Kv(kv::KvError::LeaseNotFound { id }));
+                };
+                let checkpointed = self
+                    .store
+                    .lease_time_to_live(id)
+                    .is_some_and(|info| info.remaining_ttl_s != info.granted_ttl_s);
+                if checkpointed && self.config.lease_checkpoint_interval.is_some() {
+                    // The renewal supersedes the checkpoint: clear it, so that a new leader
+                    // does not count from the older, shorter remaining time.
+                    self.propose_own(
+                        kv::Request::LeaseCheckpoint(kv::LeaseCheckpointRequest {
+                            id,
+                            remaining_ttl_s: 0,
+                        }),
+                        false,
+                    );
+                }
+                Ok(kv::Response::LeaseKeepAlive(kv::LeaseKeepAliveResponse {
+                    header,
+                    id,
+                    ttl_s,
+                }))
+            }
+            LessorRequest::TimeToLive(id) => {
+                let (granted_ttl_s, remaining_ttl_s, keys) = match (
+                    self.store.lease_time_to_live(id),
+                    self.lessor.remaining_ns(id, now_ns),
+                ) {
+                    (Some(info), Some(remaining_ns)) => (
+                        info.granted_ttl_s,
+                        remaining_ns.div_ceil(1_000_000_000) as i64,
+                        info.keys,
+                    ),
+                    _ => (-1, -1, Vec::new()),
+                };
+                Ok(kv::Response::LeaseTimeToLive(kv::LeaseTimeToLiveResponse {
+                    header,
+                    id,
+                    granted_ttl_s,
+                    remaining_ttl_s,
+                    keys,
+                }))
+            }
+            LessorRequest::Leases => Ok(kv::Response::LeaseLeases(kv::LeaseLeasesResponse {
+                header,
+                leases: self.store.leases(),
+            })),
+        }
     }
 
     /// Proposes a membership change, if this replica leads; otherwise (or while another
@@ -330,6 +547,10 @@ impl RaftNode {
                 self.reads_waiting_for_apply
                     .push((read_state.index, tag, request));
             }
+            if let Some(request) = self.lessor_requests_waiting.remove(&tag) {
+                let reply = self.answer_lessor_request(request);
+                outbox.reply(tag, reply);
+            }
         }
         let committed = ready.take_committed_entries();
         let applies = !committed.is_empty();
@@ -360,6 +581,7 @@ impl RaftNode {
         self.serve_applied_reads(outbox);
         self.maybe_snapshot();
         self.after_raft_call(outbox);
+        self.propose_own_requests(outbox);
     }
 
     /// Writes to memory now and to the disk's unsynced queue.
@@ -463,14 +685,53 @@ impl RaftNode {
             return;
         }
         let command = Command::decode(&entry.data);
+        let revision_before = self.store.revision();
+        let lease_keys = match &command.request {
+            kv::Request::LeaseRevoke(revoke) => self
+                .store
+                .lease_time_to_live(revoke.id)
+                .map(|info| info.keys),
+            _ => None,
+        };
         let result = self
             .store
             .execute(&command.request)
             .map_err(ClientError::Kv);
+        if result.is_ok() {
+            self.applied_to_lessor(&command, lease_keys, outbox);
+        }
+        if self.store.revision() != revision_before {
+            outbox.applied_revision(&self.store);
+        }
         match waiting {
             Some(tag) if tag == command.tag => outbox.reply(tag, result),
             Some(tag) => outbox.reply(tag, Err(ClientError::ProposalDropped)),
             None => {}
+        }
+    }
+
+    /// Keeps the lessor in step with applied grants and revokes, and reports lease ends.
+    fn applied_to_lessor(
+        &mut self,
+        command: &Command,
+        lease_keys: Option<Vec<String>>,
+        outbox: &mut dyn Outbox,
+    ) {
+        match &command.request {
+            kv::Request::LeaseGrant(grant) => {
+                let now_ns = self.local_now_ns();
+                self.lessor.granted(grant.id, grant.ttl_s, now_ns)
+            }
+            kv::Request::LeaseRevoke(revoke) => {
+                self.lessor.revoked(revoke.id);
+                outbox.lease_ended(LeaseEnded {
+                    lease: revoke.id,
+                    revision: self.store.revision(),
+                    keys: lease_keys.unwrap_or_default(),
+                    expired_by: command.expired_by,
+                });
+            }
+            _ => {}
         }
     }
 
@@ -549,14 +810,24 @@ impl RaftNode {
         self.redraw_election_timeout();
         if role == StateRole::Leader {
             outbox.became_leader(term);
+            let extension_ns = self.config.election_timeout.as_nanos() as u64;
+            let now_ns = self.local_now_ns();
+            self.lessor
+                .promote(now_ns, extension_ns, &self.store.lease_ttls());
+            self.last_lease_checkpoint_ns = now_ns;
         } else if was_leader {
+            self.lessor.demote();
             // Reads have no effect, so refusing them is always safe; a deposed leader
             // must not answer them from its own, possibly stale, state.
             let waiting_for_index = std::mem::take(&mut self.reads_waiting_for_index).into_keys();
             let waiting_for_apply = std::mem::take(&mut self.reads_waiting_for_apply)
                 .into_iter()
                 .map(|(_, tag, _)| tag);
-            for tag in waiting_for_index.chain(waiting_for_apply) {
+            let lessor_requests = std::mem::take(&mut self.lessor_requests_waiting).into_keys();
+            for tag in waiting_for_index
+                .chain(waiting_for_apply)
+                .chain(lessor_requests)
+            {
                 outbox.reply(tag, Err(self.not_leader()));
             }
         }

@@ -81,11 +81,20 @@ impl Lessor {
 
     /// Renews a lease to its granted TTL from `now_ns`; the TTL, or `None` if this replica
     /// is not the primary or does not know the lease (the client must ask the leader).
+    /// A lease already past its deadline is not renewed, even before its revoke applied:
+    /// its holder must not be told it still holds what the cluster is about to revoke.
     pub fn keep_alive(&mut self, id: LeaseId, now_ns: u64) -> Option<i64> {
         if !self.primary {
             return None;
         }
         let ttl_s = *self.granted_ttl_s.get(&id)?;
+        if self
+            .deadline_ns
+            .get(&id)
+            .is_some_and(|&deadline_ns| deadline_ns <= now_ns)
+        {
+            return None;
+        }
         self.deadline_ns.insert(id, now_ns + seconds_ns(ttl_s));
         Some(ttl_s)
     }
@@ -111,6 +120,21 @@ impl Lessor {
             self.revoking_since_ns.insert(id, now_ns);
         }
         due
+    }
+
+    /// Every live lease's remaining TTL at `now_ns`, in whole seconds rounded up, for
+    /// the primary to checkpoint: a new leader then starts from (at least) what was left,
+    /// not from the full TTL. Empty unless primary.
+    pub fn checkpoints(&self, now_ns: u64) -> Vec<(LeaseId, i64)> {
+        self.deadline_ns
+            .iter()
+            .filter(|(id, _)| !self.revoking_since_ns.contains_key(id))
+            .map(|(&id, &deadline_ns)| {
+                let remaining_ns = deadline_ns.saturating_sub(now_ns);
+                (id, remaining_ns.div_ceil(NS_PER_S) as i64)
+            })
+            .filter(|&(_, remaining_s)| remaining_s > 0)
+            .collect()
     }
 
     /// How long the lease has left at `now_ns`, by this primary's deadline.
@@ -174,6 +198,25 @@ mod tests {
         assert_eq!(lessor.expired(3 * S), Vec::new());
         assert_eq!(lessor.expired(3 * S + S / 2), vec![LeaseId(7)]);
         assert_eq!(lessor.keep_alive(LeaseId(8), 0), None, "unknown lease");
+    }
+
+    #[test]
+    fn a_lease_past_its_deadline_is_not_renewed_while_its_revoke_is_pending() {
+        let mut lessor = Lessor::default();
+        lessor.promote(0, 0, &[lease(1, 2, 2)]);
+        assert_eq!(lessor.keep_alive(LeaseId(1), 2 * S), None);
+        assert_eq!(lessor.keep_alive(LeaseId(1), 2 * S - 1), Some(2));
+    }
+
+    #[test]
+    fn checkpoints_round_the_remaining_time_up_and_skip_leases_being_revoked() {
+        let mut lessor = Lessor::default();
+        lessor.promote(0, 0, &[lease(1, 10, 10), lease(2, 1, 1)]);
+        assert_eq!(lessor.expired(S), vec![LeaseId(2)]);
+        assert_eq!(lessor.checkpoints(S + 1), vec![(LeaseId(1), 9)]);
+        assert_eq!(lessor.checkpoints(S - 1), vec![(LeaseId(1), 10)]);
+        lessor.demote();
+        assert_eq!(lessor.checkpoints(S), Vec::new());
     }
 
     #[test]

@@ -21,7 +21,10 @@ mod reply;
 
 pub use crash_trap::{CrashTrap, ReadyStep};
 pub use disk::{DiskWrite, SimDisk};
-pub use driver::{Checkpoint, NodeConfig, Outbox, RaftNode, CHECKPOINT_INTERVAL_ENTRIES};
+pub use driver::{
+    Checkpoint, LeaseEnded, LessorRequest, LocalClock, NodeConfig, Outbox, RaftNode,
+    CHECKPOINT_INTERVAL_ENTRIES, CLUSTER_CLIENT_ID,
+};
 pub use lessor::{Lessor, REVOKE_RETRY_NS};
 pub use log_storage::LogStorage;
 pub use membership::MembershipChange;

@@ -161,6 +161,8 @@ pub fn describe_fault(fault: &Fault) -> String {
         Fault::Restart { node } => format!("restart node {node}"),
         Fault::Pause { node } => format!("pause node {node}"),
         Fault::Resume { node } => format!("resume node {node}"),
+        Fault::ClientPause { client } => format!("pause client {client}"),
+        Fault::ClientResume { client } => format!("resume client {client}"),
         Fault::Freeze { node } => format!("freeze node {node}'s raft loop"),
         Fault::Thaw { node } => format!("thaw node {node}"),
         Fault::LinkFault {

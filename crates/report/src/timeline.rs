@@ -101,8 +101,8 @@ fn fault_bands(history: &History, end_ns: u64) -> Vec<Band> {
     // What the network suffers, in words, keyed by what lifts it, since when.
     let mut network: Vec<(NetworkFaultKey, String)> = Vec::new();
     let mut network_since_ns = 0;
-    // Per (node, what), since when and in which words.
-    let mut node_since: BTreeMap<(u64, &str), (u64, String)> = BTreeMap::new();
+    // Per (row, what), since when and in which words.
+    let mut node_since: BTreeMap<(String, &str), (u64, String)> = BTreeMap::new();
     for event in &history.faults {
         let at_ns = event.at_ns;
         let described = describe_fault(&event.fault);
@@ -144,24 +144,38 @@ fn fault_bands(history: &History, end_ns: u64) -> Vec<Band> {
             network_since_ns = at_ns;
             continue;
         }
-        let (node, what, starts) = match &event.fault {
-            Fault::Crash { node, .. } => (*node, "down", true),
-            Fault::Restart { node } => (*node, "down", false),
-            Fault::Pause { node } => (*node, "paused", true),
-            Fault::Resume { node } => (*node, "paused", false),
-            Fault::Freeze { node } => (*node, "frozen", true),
-            Fault::Thaw { node } => (*node, "frozen", false),
-            Fault::SlowDisk { node, .. } => (*node, "disk", true),
-            Fault::DiskRestored { node } => (*node, "disk", false),
-            Fault::ClockRate { node, rate_percent } => (*node, "clock", *rate_percent != 100),
-            Fault::MemberRemoved { node } => (*node, "removed", true),
+        let (row, what, starts) = match &event.fault {
+            Fault::Crash { node, .. } => (node_row(*node), "down", true),
+            Fault::Restart { node } => (node_row(*node), "down", false),
+            Fault::Pause { node } => (node_row(*node), "paused", true),
+            Fault::Resume { node } => (node_row(*node), "paused", false),
+            Fault::Freeze { node } => (node_row(*node), "frozen", true),
+            Fault::Thaw { node } => (node_row(*node), "frozen", false),
+            Fault::SlowDisk { node, .. } => (node_row(*node), "disk", true),
+            Fault::DiskRestored { node } => (node_row(*node), "disk", false),
+            Fault::ClockRate { node, rate_percent } => {
+                (node_row(*node), "clock", *rate_percent != 100)
+            }
+            Fault::MemberRemoved { node } => (node_row(*node), "removed", true),
+            Fault::ClientPause { client } => (format!("client {client}"), "paused", true),
+            Fault::ClientResume { client } => (format!("client {client}"), "paused", false),
             Fault::ClockJump { node, .. } => {
                 // A moment, drawn as a sliver a hundredth of the run wide.
-                bands.push(node_band(*node, &described, at_ns, at_ns + end_ns / 100));
+                bands.push(row_band(
+                    node_row(*node),
+                    &described,
+                    at_ns,
+                    at_ns + end_ns / 100,
+                ));
                 continue;
             }
             Fault::MemberAdded { node } => {
-                bands.push(node_band(*node, "added", at_ns, at_ns + end_ns / 100));
+                bands.push(row_band(
+                    node_row(*node),
+                    "added",
+                    at_ns,
+                    at_ns + end_ns / 100,
+                ));
                 continue;
             }
             Fault::Partition { .. }
@@ -173,15 +187,15 @@ fn fault_bands(history: &History, end_ns: u64) -> Vec<Band> {
             | Fault::Heal => unreachable!("network faults are handled above"),
         };
         // A new start of the same thing (a clock set to another rate) ends the last one.
-        if let Some((from_ns, label)) = node_since.remove(&(node, what)) {
-            bands.push(node_band(node, &label, from_ns, at_ns));
+        if let Some((from_ns, label)) = node_since.remove(&(row.clone(), what)) {
+            bands.push(row_band(row.clone(), &label, from_ns, at_ns));
         }
         if starts {
             let label = match what {
                 "down" | "paused" | "frozen" | "removed" => what.to_string(),
                 _ => described,
             };
-            node_since.insert((node, what), (at_ns, label));
+            node_since.insert((row, what), (at_ns, label));
         }
     }
     if !network.is_empty() {
@@ -196,8 +210,8 @@ fn fault_bands(history: &History, end_ns: u64) -> Vec<Band> {
                 .join("; "),
         });
     }
-    for ((node, _), (from_ns, label)) in node_since {
-        bands.push(node_band(node, &label, from_ns, end_ns));
+    for ((row, _), (from_ns, label)) in node_since {
+        bands.push(row_band(row, &label, from_ns, end_ns));
     }
     bands
 }
@@ -210,9 +224,13 @@ enum NetworkFaultKey {
     Clog(u64),
 }
 
-fn node_band(node: u64, label: &str, from_ns: u64, to_ns: u64) -> Band {
+fn node_row(node: u64) -> String {
+    format!("node {node}")
+}
+
+fn row_band(row: String, label: &str, from_ns: u64, to_ns: u64) -> Band {
     Band {
-        row: format!("node {node}"),
+        row,
         from_ns,
         to_ns,
         label: label.to_string(),
@@ -326,11 +344,24 @@ pub fn render(history: &History, verdict: &Verdict) -> String {
             Fault::LinkFault { from, to, .. } => {
                 nodes.extend(from.iter().chain(to));
             }
-            Fault::Partition { .. } | Fault::LinkRestored { .. } | Fault::Heal => {}
+            Fault::Partition { .. }
+            | Fault::LinkRestored { .. }
+            | Fault::Heal
+            | Fault::ClientPause { .. }
+            | Fault::ClientResume { .. } => {}
         }
     }
     rows.extend(nodes.iter().map(|node| format!("node {node}")));
-    let clients: BTreeSet<u64> = history.ops.iter().map(|op| op.client).collect();
+    let paused_clients = history.faults.iter().filter_map(|event| match event.fault {
+        Fault::ClientPause { client } => Some(client),
+        _ => None,
+    });
+    let clients: BTreeSet<u64> = history
+        .ops
+        .iter()
+        .map(|op| op.client)
+        .chain(paused_clients)
+        .collect();
     rows.extend(clients.iter().map(|client| format!("client {client}")));
 
     for band in fault_bands(history, end_ns) {

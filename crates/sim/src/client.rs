@@ -9,16 +9,35 @@
 //!   still happen. Such a request is never retried, since a retry could apply it twice.
 
 use crate::members::Members;
-use crate::network::{Address, Envelope, Network};
+use crate::network::{Address, ClientRequest, Envelope, Network};
 use crate::recorder::Recorder;
 use crate::translate::{output_for, request_for};
 use crate::workload::Workload;
 use futures::channel::mpsc::UnboundedReceiver;
 use futures::StreamExt;
 use history::{KvInput, KvOutput, Op, Outcome};
+use kv::Response;
 use madsim::time::{sleep, sleep_until, timeout, Instant};
 use node::{ClientError, RequestTag};
+use rand::rngs::SmallRng;
+use rand::Rng;
 use std::time::Duration;
+
+/// Why a request got no answer from the store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CallError {
+    /// The store refused it (it changed nothing).
+    Store(kv::KvError),
+    /// Every replica tried refused (no leader) until the timeout: it surely did nothing.
+    GaveUp(String),
+    /// No answer in time: it may have happened, or may still happen.
+    Unknown(String),
+}
+
+/// A replica to try first, or after a replica without a leader hint refused.
+fn pick_node(rng: &mut SmallRng, members: &[u64]) -> u64 {
+    members[rng.gen_range(0..members.len())]
+}
 
 /// Retry backoff after a refusal: starts here and doubles.
 const BACKOFF_MIN_MS: u64 = 10;
@@ -32,6 +51,9 @@ pub struct Client {
     pub request_timeout: Duration,
     pub network: Network,
     pub recorder: Recorder,
+    /// The network address this connection receives on: the client's id, or another
+    /// for a second connection of the same client (its session's keep-alives).
+    address: u64,
     inbox: UnboundedReceiver<Envelope>,
     next_request_id: u64,
     /// The replica the client believes leads.
@@ -47,9 +69,34 @@ impl Client {
         network: Network,
         recorder: Recorder,
     ) -> Client {
-        let inbox = network.register(Address::Client(id));
+        Client::connect_at(id, id, members, request_timeout, network, recorder)
+    }
+
+    /// A second connection of this client, at its own network address: requests made
+    /// concurrently (a session's keep-alives) need their own inbox.
+    pub fn second_connection(&self, address: u64) -> Client {
+        Client::connect_at(
+            self.id,
+            address,
+            self.members.clone(),
+            self.request_timeout,
+            self.network.clone(),
+            self.recorder.clone(),
+        )
+    }
+
+    fn connect_at(
+        id: u64,
+        address: u64,
+        members: Members,
+        request_timeout: Duration,
+        network: Network,
+        recorder: Recorder,
+    ) -> Client {
+        let inbox = network.register(Address::Client(address));
         Client {
             id,
+            address,
             members,
             request_timeout,
             network,
@@ -60,7 +107,7 @@ impl Client {
         }
     }
 
-    /// Runs the workload until `stop_at`, then returns.
+    /// Runs the key-value workload until `stop_at`, then returns.
     pub async fn run_workload(mut self, mut workload: Workload, stop_at: Instant) {
         loop {
             sleep(Duration::from_millis(workload.think_ms())).await;
@@ -68,17 +115,29 @@ impl Client {
                 return;
             }
             let input = workload.next_input();
-            if let Some(output) = self.call(input.clone(), &mut workload).await {
+            if let Some(output) = self.call(input.clone(), workload.rng()).await {
                 workload.observe(&input, &output);
             }
         }
     }
 
-    /// Performs one operation and records it; returns its output if it succeeded.
-    pub async fn call(&mut self, input: KvInput, workload: &mut Workload) -> Option<KvOutput> {
+    /// Performs one key-value operation and records it; returns its output if it
+    /// succeeded.
+    pub async fn call(&mut self, input: KvInput, rng: &mut SmallRng) -> Option<KvOutput> {
         let call_ns = self.recorder.now_ns();
-        let deadline = Instant::now() + self.request_timeout;
-        let outcome = self.attempt_until(&input, deadline, workload).await;
+        let outcome = match self.request(request_for(&input), rng).await {
+            Ok(response) => match output_for(&input, &response) {
+                Some(output) => Outcome::Ok(output),
+                None => Outcome::Failed {
+                    error: format!("unexpected response {response:?}"),
+                },
+            },
+            Err(CallError::Store(error)) => Outcome::Failed {
+                error: error.to_string(),
+            },
+            Err(CallError::GaveUp(error)) => Outcome::Failed { error },
+            Err(CallError::Unknown(reason)) => Outcome::Unknown { reason },
+        };
         let return_ns = match outcome {
             Outcome::Unknown { .. } => None,
             _ => Some(self.recorder.now_ns()),
@@ -98,30 +157,34 @@ impl Client {
         output
     }
 
-    async fn attempt_until(
+    /// Sends `request` to the leader (following hints, retrying refusals with backoff)
+    /// until it is answered or the request timeout passes. `rng` picks replicas and
+    /// jitters the backoff.
+    pub async fn request(
         &mut self,
-        input: &KvInput,
-        deadline: Instant,
-        workload: &mut Workload,
-    ) -> Outcome {
+        request: ClientRequest,
+        rng: &mut SmallRng,
+    ) -> Result<Response, CallError> {
+        let deadline = Instant::now() + self.request_timeout;
         let mut backoff_ms = BACKOFF_MIN_MS;
         let mut last_refusal;
         loop {
             let node = match self.target {
                 Some(node) => node,
-                None => workload.pick_node(&self.members.current()),
+                None => pick_node(rng, &self.members.current()),
             };
             self.next_request_id += 1;
+            // Replicas answer the tag's client at its address: the connection's.
             let tag = RequestTag {
-                client: self.id,
+                client: self.address,
                 request_id: self.next_request_id,
             };
             let sent = self.network.send(
-                Address::Client(self.id),
+                Address::Client(self.address),
                 Address::Node(node),
                 Envelope::Request {
                     tag,
-                    request: request_for(input),
+                    request: request.clone(),
                 },
             );
             match sent {
@@ -132,23 +195,12 @@ impl Client {
                 Ok(()) => match self.await_reply(tag, deadline).await {
                     None => {
                         self.target = None;
-                        return Outcome::Unknown {
-                            reason: format!("no answer from node {node} in time"),
-                        };
+                        return Err(CallError::Unknown(format!(
+                            "no answer from node {node} in time"
+                        )));
                     }
-                    Some(Ok(response)) => {
-                        return match output_for(input, &response) {
-                            Some(output) => Outcome::Ok(output),
-                            None => Outcome::Failed {
-                                error: format!("unexpected response {response:?}"),
-                            },
-                        };
-                    }
-                    Some(Err(ClientError::Kv(error))) => {
-                        return Outcome::Failed {
-                            error: error.to_string(),
-                        }
-                    }
+                    Some(Ok(response)) => return Ok(response),
+                    Some(Err(ClientError::Kv(error))) => return Err(CallError::Store(error)),
                     Some(Err(error)) => {
                         self.target = match error {
                             ClientError::NotLeader { leader_hint } => leader_hint,
@@ -161,11 +213,11 @@ impl Client {
                     }
                 },
             }
-            let wait = Duration::from_millis(backoff_ms + workload.jitter_ms(backoff_ms));
+            let wait = Duration::from_millis(backoff_ms + rng.gen_range(0..=backoff_ms));
             if Instant::now() + wait >= deadline {
-                return Outcome::Failed {
-                    error: format!("gave up retrying; last refusal: {last_refusal}"),
-                };
+                return Err(CallError::GaveUp(format!(
+                    "gave up retrying; last refusal: {last_refusal}"
+                )));
             }
             sleep(wait).await;
             backoff_ms = (backoff_ms * 2).min(BACKOFF_MAX_MS);

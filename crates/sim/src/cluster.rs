@@ -434,6 +434,9 @@ impl ReplicaSpawner {
                 snapshot_interval_entries: config.snapshot_interval_entries,
                 catch_up_entries: config.catch_up_entries,
                 rng_seed: 0,
+                election_timeout: tick * config.election_ticks as u32,
+                lease_checkpoint_interval: (config.lease_checkpoint_ms > 0)
+                    .then(|| Duration::from_millis(config.lease_checkpoint_ms)),
             },
             tick,
             disk: disk.clone(),

@@ -15,15 +15,22 @@
 //!    within `liveness.timeout_ms`).
 
 mod client;
+mod client_processes;
 mod clock;
 mod cluster;
+mod election_workload;
+mod lease_workload;
 mod link_faults;
+mod lock_workload;
 mod members;
+mod mutex;
 mod nemesis;
 mod network;
 mod node_clock;
 mod recorder;
+mod resource;
 mod server;
+mod session;
 mod streams;
 mod translate;
 mod workload;
@@ -31,15 +38,21 @@ mod workload;
 pub use network::NetworkStats;
 
 use client::Client;
+use client_processes::ClientProcesses;
 use clock::RunClock;
 use cluster::Cluster;
+use election_workload::ElectionClient;
 use history::{History, KvInput, LivenessProbe};
+use lease_workload::LeaseClient;
+use lock_workload::{LockClient, LockHolders};
 use madsim::runtime::{Handle, Runtime};
 use madsim::time::Instant;
 use nemesis::Nemesis;
 use network::Network;
 use recorder::Recorder;
-use scenario::Scenario;
+use resource::ProtectedResource;
+use scenario::{Scenario, WorkloadKind};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 use workload::Workload;
@@ -113,10 +126,20 @@ pub async fn simulate(scenario: Arc<Scenario>, seed: u64) -> RunOutput {
     );
     let request_timeout = Duration::from_millis(scenario.workload.request_timeout_ms);
     let safety_end = clock.at_ms(scenario.duration_ms);
+    let election_timeout_ms = scenario.cluster.tick_ms * scenario.cluster.election_ticks;
+    recorder.election_timeout_ns(election_timeout_ms * 1_000_000);
+    let kind = scenario.workload.kind;
+    if matches!(kind, WorkloadKind::Lock | WorkloadKind::Election) {
+        recorder.track_lock_owners();
+    }
 
+    let holders = LockHolders::default();
+    let resource = ProtectedResource::new(scenario.lock.fencing, recorder.clone());
     let mut clients = Vec::new();
+    let mut processes = BTreeMap::new();
     for id in 1..=scenario.workload.clients {
         let process = handle.create_node().name(format!("client-{id}")).build();
+        processes.insert(id, process.id());
         let client = Client::connect(
             id,
             cluster.members(),
@@ -124,20 +147,53 @@ pub async fn simulate(scenario: Arc<Scenario>, seed: u64) -> RunOutput {
             network.clone(),
             recorder.clone(),
         );
-        let workload = Workload::new(
-            id,
-            scenario.workload.clone(),
-            streams::stream(seed, "workload", id),
-        );
-        clients.push(process.spawn(client.run_workload(workload, safety_end)));
+        let rng = streams::stream(seed, "workload", id);
+        let keep_alive_address = KEEP_ALIVE_ADDRESSES_FROM + id;
+        let task = match kind {
+            WorkloadKind::Kv => {
+                let workload = Workload::new(id, scenario.workload.clone(), rng);
+                process.spawn(client.run_workload(workload, safety_end))
+            }
+            WorkloadKind::Lock => {
+                let lock_client = LockClient {
+                    config: scenario.lock.clone(),
+                    workload: scenario.workload.clone(),
+                    rng,
+                    resource: resource.clone(),
+                    holders: holders.clone(),
+                    keep_alive_address,
+                };
+                process.spawn(lock_client.run(client, safety_end))
+            }
+            WorkloadKind::Lease => {
+                let lease_client = LeaseClient {
+                    config: scenario.lease.clone(),
+                    workload: scenario.workload.clone(),
+                    rng,
+                    keep_alive_address,
+                };
+                process.spawn(lease_client.run(client, safety_end))
+            }
+            WorkloadKind::Election => {
+                let election_client = ElectionClient {
+                    config: scenario.election.clone(),
+                    workload: scenario.workload.clone(),
+                    rng,
+                    keep_alive_address,
+                };
+                process.spawn(election_client.run(client, safety_end))
+            }
+        };
+        clients.push(task);
     }
+    let client_processes = ClientProcesses::new(processes, holders, recorder.clone());
 
     let nemesis = Nemesis::new(
         &scenario.faults,
         streams::stream(seed, "nemesis", 0),
         scenario.duration_ms,
     );
-    nemesis.run(&cluster, clock).await;
+    nemesis.run(&cluster, &client_processes, clock).await;
     madsim::time::sleep_until(safety_end).await;
 
     // Liveness phase: stop the weather, then demand service.
@@ -156,6 +212,9 @@ pub async fn simulate(scenario: Arc<Scenario>, seed: u64) -> RunOutput {
     }
     for node in cluster.skewed_clocks() {
         cluster.set_clock_rate(node, 100);
+    }
+    for client in client_processes.paused() {
+        client_processes.resume(client);
     }
     let healed_at_ns = clock.now_ns();
     let deadline = Instant::now() + Duration::from_millis(scenario.liveness.timeout_ms);
@@ -186,6 +245,12 @@ pub async fn simulate(scenario: Arc<Scenario>, seed: u64) -> RunOutput {
     for client in clients {
         client.await.expect("client tasks are never killed");
     }
+    if let Some(ttl_s) = lease_ttl_s(&scenario) {
+        // Give the leases the clients left behind time to lapse, so the history shows
+        // whether they expired in time (see the lease-expiry-liveness check).
+        let lapse_ms = ttl_s * 1_000 + LAPSE_ELECTION_TIMEOUTS * election_timeout_ms;
+        madsim::time::sleep(Duration::from_millis(lapse_ms)).await;
+    }
 
     RunOutput {
         history: recorder.finish(),
@@ -194,6 +259,25 @@ pub async fn simulate(scenario: Arc<Scenario>, seed: u64) -> RunOutput {
             network: network.stats(),
             disk_writes_lost: cluster.writes_lost(),
         },
+    }
+}
+
+/// Keep-alive connections get network addresses from here on (plus the client id), apart
+/// from every client's own.
+const KEEP_ALIVE_ADDRESSES_FROM: u64 = 1 << 32;
+
+/// After the clients stop, a run with leases goes on for their TTL plus this many election
+/// timeouts: the lease checks allow a lapsed lease three (a promotion extension, a revoke
+/// retry, the commit), and one more leaves a margin to see a late expiry as late.
+const LAPSE_ELECTION_TIMEOUTS: u64 = 4;
+
+/// The longest lease TTL the run's workload uses, if it uses leases.
+fn lease_ttl_s(scenario: &Scenario) -> Option<u64> {
+    match scenario.workload.kind {
+        WorkloadKind::Kv => None,
+        WorkloadKind::Lock => Some(scenario.lock.session_ttl_s),
+        WorkloadKind::Lease => Some(scenario.lease.ttl_s),
+        WorkloadKind::Election => Some(scenario.election.session_ttl_s),
     }
 }
 
@@ -230,7 +314,7 @@ async fn probe_until_ok(
     let mut attempt = 0;
     while Instant::now() < deadline {
         attempt += 1;
-        if probe.call(input(attempt), workload).await.is_some() {
+        if probe.call(input(attempt), workload.rng()).await.is_some() {
             return Some(probe.recorder.now_ns());
         }
         madsim::time::sleep(Duration::from_millis(50)).await;

@@ -2,6 +2,7 @@
 //! ("the leader", "a random node") at the moment each fault fires, and recording the
 //! concrete fault in the history.
 
+use crate::client_processes::ClientProcesses;
 use crate::clock::RunClock;
 use crate::cluster::Cluster;
 use futures::channel::mpsc::{UnboundedReceiver, UnboundedSender};
@@ -10,7 +11,7 @@ use futures::StreamExt;
 use node::MembershipChange;
 use rand::rngs::SmallRng;
 use rand::seq::SliceRandom;
-use scenario::{FaultAction, NodeTarget, PersistStep, ScheduledFault};
+use scenario::{ClientTarget, FaultAction, NodeTarget, PersistStep, ScheduledFault};
 use std::collections::BTreeMap;
 
 /// A step of the timeline: a scheduled fault, or the undoing of one that fired.
@@ -20,6 +21,7 @@ enum Step {
     Heal,
     Restart(u64),
     Resume(u64),
+    ResumeClient(u64),
     Thaw(u64),
     RestoreDisk(u64),
     RealSpeedClock(u64),
@@ -33,6 +35,9 @@ enum Step {
 
 /// How often a membership change still waiting is asked for again, in ms.
 const MEMBERSHIP_RETRY_MS: u64 = 100;
+
+/// How often a fault waiting for a lock holder looks for one again, in ms.
+const HOLDER_POLL_MS: u64 = 5;
 
 pub struct Nemesis {
     rng: SmallRng,
@@ -85,7 +90,7 @@ impl Nemesis {
     /// Applies every step in time order, and kills each node whose armed crash springs
     /// the moment it does, until the safety phase ends. Crashes armed that did not spring
     /// by then are disarmed: they never happened.
-    pub async fn run(mut self, cluster: &Cluster, clock: RunClock) {
+    pub async fn run(mut self, cluster: &Cluster, clients: &ClientProcesses, clock: RunClock) {
         loop {
             let due_ms = self
                 .timeline
@@ -108,7 +113,7 @@ impl Nemesis {
                 continue;
             }
             match self.timeline.pop_first() {
-                Some(((at_ms, _), step)) => self.apply(at_ms, step, cluster),
+                Some(((at_ms, _), step)) => self.apply(at_ms, step, cluster, clients),
                 None => break,
             }
         }
@@ -151,8 +156,33 @@ impl Nemesis {
         }
     }
 
-    fn apply(&mut self, at_ms: u64, step: Step, cluster: &Cluster) {
+    fn apply(&mut self, at_ms: u64, step: Step, cluster: &Cluster, clients: &ClientProcesses) {
         match step {
+            Step::ResumeClient(client) => clients.resume(client),
+            Step::Apply(FaultAction::PauseClient { client }, for_ms) => {
+                let client = match client {
+                    ClientTarget::Id(id) => Some(id),
+                    ClientTarget::LockHolder => clients.holders.any(),
+                };
+                match client {
+                    Some(client) => {
+                        clients.pause(client);
+                        if let Some(for_ms) = for_ms {
+                            self.push(at_ms + for_ms, Step::ResumeClient(client));
+                        }
+                    }
+                    None => {
+                        // No one holds a lock now: wait for the next holder.
+                        let waiting = Step::Apply(
+                            FaultAction::PauseClient {
+                                client: ClientTarget::LockHolder,
+                            },
+                            for_ms,
+                        );
+                        self.push(at_ms + HOLDER_POLL_MS, waiting);
+                    }
+                }
+            }
             Step::Heal => cluster.heal(),
             Step::Restart(node) => cluster.restart(node),
             Step::Resume(node) => cluster.resume(node),
@@ -321,6 +351,9 @@ impl Nemesis {
             }
             FaultAction::Replace { .. } => {
                 unreachable!("a replacement is a timeline of its own, laid out by `apply`")
+            }
+            FaultAction::PauseClient { .. } => {
+                unreachable!("a client pause may wait for its target, so `apply` handles it")
             }
             FaultAction::Restart { node: None } => {
                 for node in cluster.crashed_nodes() {

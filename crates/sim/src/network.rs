@@ -35,6 +35,8 @@ pub enum ClientRequest {
     Read(kv::RangeRequest),
     /// A write, proposed through Raft.
     Write(kv::Request),
+    /// A lease request the leader's lessor answers (keep-alive, time-to-live, list).
+    Lessor(node::LessorRequest),
 }
 
 /// Everything that travels over the network.

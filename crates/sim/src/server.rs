@@ -131,6 +131,14 @@ impl Outbox for NetworkOutbox<'_> {
         );
     }
 
+    fn applied_revision(&mut self, store: &kv::Store) {
+        self.recorder.applied_revision(store);
+    }
+
+    fn lease_ended(&mut self, end: node::LeaseEnded) {
+        self.recorder.lease_ended(&end);
+    }
+
     fn became_leader(&mut self, term: u64) {
         self.recorder.leader(self.id, term);
     }
@@ -160,7 +168,12 @@ pub async fn run_server(context: ServerContext, tick_phase: Duration) {
     let id = context.config.id;
     let mut inbox = context.network.register(Address::Node(id));
     let mut controls = context.control.connect();
-    let mut node = RaftNode::start(context.config.clone(), context.disk.clone());
+    let lease_clock = context.clock.clone();
+    let mut node = RaftNode::start(
+        context.config.clone(),
+        context.disk.clone(),
+        Box::new(move || lease_clock.now_monotonic_ns()),
+    );
     let mut outbox = NetworkOutbox {
         id,
         network: &context.network,
@@ -251,6 +264,10 @@ fn handle(node: &mut RaftNode, envelope: Envelope, outbox: &mut NetworkOutbox<'_
             tag,
             request: ClientRequest::Write(request),
         } => node.propose(tag, request, outbox),
+        Envelope::Request {
+            tag,
+            request: ClientRequest::Lessor(request),
+        } => node.lessor_request(tag, request, outbox),
         Envelope::SnapshotStatus { to, delivered } => node.report_snapshot(to, delivered),
         Envelope::Membership(change) => node.change_membership(change, outbox),
         // Replicas do not make requests, so they get no responses.

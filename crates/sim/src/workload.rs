@@ -34,18 +34,12 @@ impl Workload {
 
     /// A pause before the next operation.
     pub fn think_ms(&mut self) -> u64 {
-        self.rng
-            .gen_range(self.config.think_min_ms..=self.config.think_max_ms)
+        think_ms(&mut self.rng, &self.config)
     }
 
-    /// Jitter for retry backoff.
-    pub fn jitter_ms(&mut self, max_ms: u64) -> u64 {
-        self.rng.gen_range(0..=max_ms)
-    }
-
-    /// A replica to try first, or after a replica without a leader hint refused.
-    pub fn pick_node(&mut self, members: &[u64]) -> u64 {
-        members[self.rng.gen_range(0..members.len())]
+    /// The client's random stream, for its requests' choices of replica and backoff.
+    pub fn rng(&mut self) -> &mut SmallRng {
+        &mut self.rng
     }
 
     fn fresh_value(&mut self) -> String {
@@ -122,4 +116,9 @@ impl Workload {
         };
         self.seen.insert(key, seen);
     }
+}
+
+/// A client's pause before its next operation, drawn from the workload's think range.
+pub fn think_ms(rng: &mut SmallRng, config: &WorkloadConfig) -> u64 {
+    rng.gen_range(config.think_min_ms..=config.think_max_ms)
 }

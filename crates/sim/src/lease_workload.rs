@@ -1,0 +1,81 @@
+//! The lease workload: each client grants a lease, attaches keys to it, keeps it alive in
+//! the background for a while, then revokes it or lets it lapse, and starts over.
+//!
+//! The grants and keep-alives (with their send and acknowledgement times) and the lease
+//! ends the replicas apply are what the lease checks judge: no expiry before an
+//! acknowledged renewal's send time + TTL, and no lapsed lease left unexpired.
+
+use crate::client::Client;
+use crate::network::ClientRequest;
+use crate::session::Session;
+use kv::{LeaseId, PutRequest, Request};
+use madsim::time::{sleep, Instant};
+use rand::rngs::SmallRng;
+use rand::Rng;
+use scenario::{LeaseConfig, WorkloadConfig};
+use std::time::Duration;
+
+/// Everything one lease client needs besides its connection.
+pub struct LeaseClient {
+    pub config: LeaseConfig,
+    pub workload: WorkloadConfig,
+    pub rng: SmallRng,
+    /// The network address of the client's second connection, for its keep-alives.
+    pub keep_alive_address: u64,
+}
+
+impl LeaseClient {
+    /// Runs until `stop_at`; the lease held then is left to expire.
+    pub async fn run(mut self, mut client: Client, stop_at: Instant) {
+        let mut leases_granted = 0;
+        loop {
+            self.think().await;
+            if Instant::now() >= stop_at {
+                return;
+            }
+            leases_granted += 1;
+            let lease = LeaseId((client.id * 1_000_000 + leases_granted) as i64);
+            let granted = Session::grant(
+                &mut client,
+                &mut self.rng,
+                lease,
+                self.config.ttl_s,
+                self.keep_alive_address,
+                stop_at,
+            )
+            .await;
+            let Ok(session) = granted else {
+                continue;
+            };
+            for index in 0..self.config.keys_per_lease {
+                let put = ClientRequest::Write(Request::Put(PutRequest {
+                    key: format!("leases/{lease}/{index}"),
+                    value: format!("c{}-{leases_granted}", client.id),
+                    prev_kv: false,
+                    lease: Some(lease),
+                }));
+                // A put refused because the lease is already gone is part of the weather.
+                let _outcome = client.request(put, &mut self.rng).await;
+            }
+            let keep_ms = self
+                .rng
+                .gen_range(self.config.keep_min_ms..=self.config.keep_max_ms);
+            let until = (Instant::now() + Duration::from_millis(keep_ms)).min(stop_at);
+            madsim::time::sleep_until(until).await;
+            if Instant::now() >= stop_at {
+                session.abandon();
+                return;
+            }
+            if self.rng.gen_range(0..100) < self.config.revoke_percent {
+                session.close(&mut client, &mut self.rng).await;
+            } else {
+                session.abandon();
+            }
+        }
+    }
+
+    async fn think(&mut self) {
+        let think_ms = crate::workload::think_ms(&mut self.rng, &self.workload);
+        sleep(Duration::from_millis(think_ms)).await;
+    }
+}

@@ -1,0 +1,336 @@
+//! A distributed mutex, as etcd's `concurrency.Mutex`.
+//!
+//! To lock `locks/<name>`, a client puts `locks/<name>/<lease>` bound to its session's
+//! lease, if the key is not there yet; the key's create revision is its place in the
+//! queue. It then waits until every key under the prefix with a smaller create revision
+//! is gone (deleted by an unlock, or by the expiry of its holder's lease), then re-reads
+//! its own key: if the key is gone, its own lease expired while it waited and it does not
+//! hold the lock ("session expired"; etcd #11456). Unlock deletes the key, but only if it
+//! is still the one this lock created (same create revision).
+//!
+//! etcd's election recipe is the same queue with a value: a campaign is a lock whose key
+//! holds the candidate's value, the leader (the key first in line) proclaims new values
+//! with a put guarded on its key's create revision, and resigning is unlocking.
+//!
+//! Every request is idempotent, so a request whose outcome is unknown is simply retried.
+//! etcd waits for the deletions with a watch; this recipe reads the prefix every
+//! [`POLL_MS`], which sees the same states, a little later.
+
+use crate::client::{CallError, Client};
+use crate::network::ClientRequest;
+use crate::session::Session;
+use kv::{
+    Compare, CompareResult, CompareTarget, DeleteRangeRequest, KeyRange, PutRequest, RangeRequest,
+    Request, RequestOp, Response, ResponseOp, TxnRequest,
+};
+use madsim::time::{sleep, Instant};
+use rand::rngs::SmallRng;
+use std::time::Duration;
+
+/// How often a waiter reads the queue.
+pub const POLL_MS: u64 = 20;
+
+/// A lock this client's key owns (or owned).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HeldLock {
+    /// `locks/<name>`.
+    pub lock: String,
+    /// `locks/<name>/<lease>`.
+    pub key: String,
+    /// The key's create revision: its place in the queue, and the fencing token.
+    pub create_revision: u64,
+    /// The store revision of the read that confirmed the key is first in line.
+    pub observed_revision: u64,
+}
+
+/// Why a lock attempt ended without the lock.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LockError {
+    /// The session's lease expired (or its key vanished) before the lock was granted.
+    SessionExpired,
+    /// TryLock: another key is ahead in the queue.
+    Locked,
+    /// The run is over.
+    Stopped,
+}
+
+/// The lock named `lock` (`locks/<name>`), for the holder of `session`.
+pub struct Mutex {
+    lock: String,
+    key: String,
+    /// What the key holds: empty for a lock, the candidate's value in an election.
+    value: String,
+}
+
+impl Mutex {
+    pub fn new(lock: &str, session: &Session) -> Mutex {
+        Mutex::with_value(lock, session, String::new())
+    }
+
+    /// A queue entry holding `value`: an election campaign.
+    pub fn with_value(lock: &str, session: &Session, value: String) -> Mutex {
+        Mutex {
+            lock: lock.to_string(),
+            key: format!("{lock}/{}", session.lease),
+            value,
+        }
+    }
+
+    /// Puts `value` in the key if it is still `held`'s (etcd's `Election.Proclaim`);
+    /// whether it was. An unknown outcome is retried until `stop_at`.
+    pub async fn proclaim(
+        &self,
+        client: &mut Client,
+        rng: &mut SmallRng,
+        held: &HeldLock,
+        session: &Session,
+        value: String,
+        stop_at: Instant,
+    ) -> bool {
+        let request = ClientRequest::Write(Request::Txn(TxnRequest {
+            compare: vec![Compare {
+                key: self.key.clone(),
+                target: CompareTarget::CreateRevision(held.create_revision),
+                result: CompareResult::Equal,
+            }],
+            success: vec![RequestOp::Put(PutRequest {
+                key: self.key.clone(),
+                value,
+                prev_kv: false,
+                lease: Some(session.lease),
+            })],
+            failure: Vec::new(),
+        }));
+        match retry(client, rng, request, session, stop_at).await {
+            Ok(Response::Txn(txn)) => txn.succeeded,
+            _ => false,
+        }
+    }
+
+    /// The value of the key first in line under `lock`, if any (etcd's `Election.Leader`).
+    pub async fn leader(
+        lock: &str,
+        client: &mut Client,
+        rng: &mut SmallRng,
+    ) -> Result<Option<String>, CallError> {
+        let request = ClientRequest::Read(RangeRequest {
+            range: KeyRange::Prefix(format!("{lock}/")),
+            revision: None,
+            limit: None,
+        });
+        let Response::Range(range) = client.request(request, rng).await? else {
+            return Ok(None);
+        };
+        Ok(range
+            .kvs
+            .into_iter()
+            .min_by_key(|kv| kv.create_revision)
+            .map(|kv| kv.value))
+    }
+
+    /// Waits for the lock (etcd's `Mutex.Lock`).
+    pub async fn lock(
+        &self,
+        client: &mut Client,
+        rng: &mut SmallRng,
+        session: &Session,
+        stop_at: Instant,
+    ) -> Result<HeldLock, LockError> {
+        let create_revision = self.enqueue(client, rng, session, stop_at).await?;
+        loop {
+            let ahead = self.keys_ahead(client, rng, create_revision, session, stop_at);
+            if ahead.await? == 0 {
+                break;
+            }
+            sleep(Duration::from_millis(POLL_MS)).await;
+        }
+        self.confirm(client, rng, create_revision, session, stop_at)
+            .await
+    }
+
+    /// Takes the lock only if no one is ahead (etcd's `Mutex.TryLock`); otherwise removes
+    /// this client's key again and fails with [`LockError::Locked`].
+    pub async fn try_lock(
+        &self,
+        client: &mut Client,
+        rng: &mut SmallRng,
+        session: &Session,
+        stop_at: Instant,
+    ) -> Result<HeldLock, LockError> {
+        let create_revision = self.enqueue(client, rng, session, stop_at).await?;
+        let ahead = self.keys_ahead(client, rng, create_revision, session, stop_at);
+        if ahead.await? > 0 {
+            self.delete_own_key(client, rng, create_revision, stop_at)
+                .await;
+            return Err(LockError::Locked);
+        }
+        self.confirm(client, rng, create_revision, session, stop_at)
+            .await
+    }
+
+    /// Releases the lock (etcd's `Mutex.Unlock`): deletes the key if it is still the one
+    /// this lock created. Gives up at `stop_at`; the lease's expiry then frees the lock.
+    pub async fn unlock(
+        &self,
+        client: &mut Client,
+        rng: &mut SmallRng,
+        held: &HeldLock,
+        stop_at: Instant,
+    ) {
+        self.delete_own_key(client, rng, held.create_revision, stop_at)
+            .await;
+    }
+
+    /// Puts the key bound to the session's lease if it is missing; its create revision.
+    async fn enqueue(
+        &self,
+        client: &mut Client,
+        rng: &mut SmallRng,
+        session: &Session,
+        stop_at: Instant,
+    ) -> Result<u64, LockError> {
+        let request = ClientRequest::Write(Request::Txn(TxnRequest {
+            compare: vec![Compare {
+                key: self.key.clone(),
+                target: CompareTarget::CreateRevision(0),
+                result: CompareResult::Equal,
+            }],
+            success: vec![RequestOp::Put(PutRequest {
+                key: self.key.clone(),
+                value: self.value.clone(),
+                prev_kv: false,
+                lease: Some(session.lease),
+            })],
+            failure: vec![RequestOp::Range(read_key(&self.key))],
+        }));
+        let response = retry(client, rng, request, session, stop_at).await?;
+        let Response::Txn(txn) = response else {
+            return Err(LockError::SessionExpired);
+        };
+        if txn.succeeded {
+            return Ok(txn.header.revision);
+        }
+        match txn.responses.first() {
+            Some(ResponseOp::Range(range)) => range
+                .kvs
+                .first()
+                .map(|kv| kv.create_revision)
+                .ok_or(LockError::SessionExpired),
+            _ => Err(LockError::SessionExpired),
+        }
+    }
+
+    /// How many keys under the lock's prefix were created before ours.
+    async fn keys_ahead(
+        &self,
+        client: &mut Client,
+        rng: &mut SmallRng,
+        create_revision: u64,
+        session: &Session,
+        stop_at: Instant,
+    ) -> Result<usize, LockError> {
+        let request = ClientRequest::Read(RangeRequest {
+            range: KeyRange::Prefix(format!("{}/", self.lock)),
+            revision: None,
+            limit: None,
+        });
+        let Response::Range(range) = retry(client, rng, request, session, stop_at).await? else {
+            return Err(LockError::SessionExpired);
+        };
+        Ok(range
+            .kvs
+            .iter()
+            .filter(|kv| kv.create_revision < create_revision)
+            .count())
+    }
+
+    /// Re-reads the own key after the wait: gone means the session expired meanwhile.
+    async fn confirm(
+        &self,
+        client: &mut Client,
+        rng: &mut SmallRng,
+        create_revision: u64,
+        session: &Session,
+        stop_at: Instant,
+    ) -> Result<HeldLock, LockError> {
+        let request = ClientRequest::Read(read_key(&self.key));
+        let Response::Range(range) = retry(client, rng, request, session, stop_at).await? else {
+            return Err(LockError::SessionExpired);
+        };
+        let still_ours = range
+            .kvs
+            .first()
+            .is_some_and(|kv| kv.create_revision == create_revision);
+        if !still_ours {
+            return Err(LockError::SessionExpired);
+        }
+        Ok(HeldLock {
+            lock: self.lock.clone(),
+            key: self.key.clone(),
+            create_revision,
+            observed_revision: range.header.revision,
+        })
+    }
+
+    /// Deletes the own key if it still has `create_revision`, retrying until answered or
+    /// `stop_at`.
+    async fn delete_own_key(
+        &self,
+        client: &mut Client,
+        rng: &mut SmallRng,
+        create_revision: u64,
+        stop_at: Instant,
+    ) {
+        let request = ClientRequest::Write(Request::Txn(TxnRequest {
+            compare: vec![Compare {
+                key: self.key.clone(),
+                target: CompareTarget::CreateRevision(create_revision),
+                result: CompareResult::Equal,
+            }],
+            success: vec![RequestOp::DeleteRange(DeleteRangeRequest {
+                range: KeyRange::Key(self.key.clone()),
+                prev_kv: false,
+            })],
+            failure: Vec::new(),
+        }));
+        while Instant::now() < stop_at {
+            match client.request(request.clone(), rng).await {
+                Ok(_) | Err(CallError::Store(_)) => return,
+                Err(CallError::GaveUp(_) | CallError::Unknown(_)) => {}
+            }
+        }
+    }
+}
+
+fn read_key(key: &str) -> RangeRequest {
+    RangeRequest {
+        range: KeyRange::Key(key.to_string()),
+        revision: None,
+        limit: None,
+    }
+}
+
+/// Sends an idempotent request until it is answered, while the session lives and the run
+/// goes on.
+async fn retry(
+    client: &mut Client,
+    rng: &mut SmallRng,
+    request: ClientRequest,
+    session: &Session,
+    stop_at: Instant,
+) -> Result<Response, LockError> {
+    loop {
+        if !session.is_alive() {
+            return Err(LockError::SessionExpired);
+        }
+        if Instant::now() >= stop_at {
+            return Err(LockError::Stopped);
+        }
+        match client.request(request.clone(), rng).await {
+            Ok(response) => return Ok(response),
+            // A store error here means the lease is gone (a put bound to it).
+            Err(CallError::Store(_)) => return Err(LockError::SessionExpired),
+            Err(CallError::GaveUp(_) | CallError::Unknown(_)) => {}
+        }
+    }
+}
