@@ -2,6 +2,7 @@
 
 use crate::lease::LeaseId;
 use crate::request::KeyValue;
+use crate::watch::WatchEvent;
 use serde::{Deserialize, Serialize};
 
 /// A change to one key: at `revision` the key was put (`live` is its new state) or
@@ -11,6 +12,29 @@ use serde::{Deserialize, Serialize};
 struct Event {
     revision: u64,
     live: Option<Live>,
+}
+
+impl Event {
+    /// The key (named `key`) as this event left it, or `None` if the event deleted it.
+    fn key_value(&self, key: &str) -> Option<KeyValue> {
+        let live = self.live.as_ref()?;
+        Some(KeyValue {
+            key: key.to_owned(),
+            value: live.value.clone(),
+            create_revision: live.create_revision,
+            mod_revision: self.revision,
+            version: live.version,
+            lease: live.lease,
+        })
+    }
+
+    /// The event as a watcher of the key (named `key`) sees it.
+    fn watch_event(&self, key: &str) -> WatchEvent {
+        match self.key_value(key) {
+            Some(kv) => WatchEvent::put(kv),
+            None => WatchEvent::delete(key, self.revision),
+        }
+    }
 }
 
 /// The state of an existing key, apart from its name and mod_revision (the event's revision).
@@ -38,16 +62,21 @@ pub(crate) struct KeyHistory {
 impl KeyHistory {
     /// The key (named `key`) as it was at `revision`, or `None` if it did not exist then.
     pub(crate) fn at(&self, key: &str, revision: u64) -> Option<KeyValue> {
-        let event = self.in_force(revision)?;
-        let live = event.live.as_ref()?;
-        Some(KeyValue {
-            key: key.to_owned(),
-            value: live.value.clone(),
-            create_revision: live.create_revision,
-            mod_revision: event.revision,
-            version: live.version,
-            lease: live.lease,
-        })
+        self.in_force(revision)?.key_value(key)
+    }
+
+    /// The changes to the key (named `key`) at `start_revision` or later, oldest first, as a
+    /// watcher sees them. Complete for any `start_revision` at or above the compacted
+    /// revision, since [`KeyHistory::compact`] keeps every event from that revision on.
+    pub(crate) fn watch_events<'h>(
+        &'h self,
+        key: &'h str,
+        start_revision: u64,
+    ) -> impl Iterator<Item = WatchEvent> + 'h {
+        let first = self.events.partition_point(|e| e.revision < start_revision);
+        self.events[first..]
+            .iter()
+            .map(move |event| event.watch_event(key))
     }
 
     /// The lease the key was attached to at `revision`; `None` if it had none or did not
@@ -108,13 +137,18 @@ impl KeyHistory {
         self.events.truncate(kept);
     }
 
-    /// Forgets what reads at `revision` or later can no longer see: every event before the
-    /// one in force at `revision`, and that one too if it is a deletion (reading "no event"
-    /// means "missing" just as well).
+    /// Forgets what reads and watches from `revision` on can no longer see: every event
+    /// before the one in force at `revision`, and that one too if it is a deletion before
+    /// `revision` (reading "no event" means "missing" just as well). A deletion *at*
+    /// `revision` stays: a watch from `revision` must report it. etcd lost such deletions
+    /// until it kept them too (etcd-io/etcd#18089, fixed by #18274).
     pub(crate) fn compact(&mut self, revision: u64) {
         let later = self.events.partition_point(|e| e.revision <= revision);
-        let in_force_is_deletion = later > 0 && self.events[later - 1].live.is_none();
-        let dropped = if in_force_is_deletion {
+        let drops_in_force = later > 0 && {
+            let in_force = &self.events[later - 1];
+            in_force.live.is_none() && in_force.revision < revision
+        };
+        let dropped = if drops_in_force {
             later
         } else {
             later.saturating_sub(1)
@@ -224,8 +258,45 @@ mod tests {
         let mut history = KeyHistory::default();
         history.put(2, "a".into(), None);
         history.delete(3);
-        history.compact(3);
+        history.compact(4);
         assert!(history.is_empty());
+    }
+
+    #[test]
+    fn compact_at_a_deletion_keeps_only_the_deletion() {
+        let mut history = KeyHistory::default();
+        history.put(2, "a".into(), None);
+        history.delete(3);
+        history.compact(3);
+        assert_eq!(history.events.len(), 1);
+        assert_eq!(history.at("k", 3), None);
+        let events: Vec<WatchEvent> = history.watch_events("k", 3).collect();
+        assert_eq!(events, vec![WatchEvent::delete("k", 3)]);
+        history.compact(4);
+        assert!(history.is_empty());
+    }
+
+    #[test]
+    fn watch_events_start_at_the_start_revision() {
+        let history = sample();
+        let revisions = |start| {
+            history
+                .watch_events("k", start)
+                .map(|event| event.revision())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(revisions(0), [2, 3, 4, 6]);
+        assert_eq!(revisions(3), [3, 4, 6]);
+        assert_eq!(revisions(5), [6]);
+        assert_eq!(revisions(7), Vec::<u64>::new());
+        let events: Vec<WatchEvent> = history.watch_events("k", 4).collect();
+        assert_eq!(
+            events,
+            vec![
+                WatchEvent::delete("k", 4),
+                WatchEvent::put(kv("c", 6, 6, 1))
+            ]
+        );
     }
 
     #[test]

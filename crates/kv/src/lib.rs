@@ -13,7 +13,9 @@
 //! Leases too, as etcd's lessor replicates them: grant, revoke (deleting every attached key
 //! in one revision), checkpoints of the remaining TTL, keys attached by puts. When a lease
 //! expires is not replicated state: the leader decides it by its own clock and proposes a
-//! revoke ([`Store::lease_ttls`] gives what it needs to set its deadlines).
+//! revoke ([`Store::lease_ttls`] gives what it needs to set its deadlines). And the read side
+//! of etcd's Watch: [`Store::watch_events`] returns every change to a range of keys since a
+//! revision, in order, for a client that keeps asking from where the last answer ended.
 
 mod compare;
 mod error;
@@ -23,6 +25,7 @@ mod lease;
 mod request;
 mod store;
 mod validate;
+mod watch;
 
 pub use compare::{Compare, CompareResult, CompareTarget};
 pub use error::KvError;
@@ -36,3 +39,4 @@ pub use request::{
     ResponseHeader, ResponseOp, TxnRequest, TxnResponse,
 };
 pub use store::Store;
+pub use watch::{WatchEvent, WatchEventKind, WatchRequest, WatchResponse};

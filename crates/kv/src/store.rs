@@ -10,6 +10,7 @@ use crate::request::{
     Request, RequestOp, Response, ResponseHeader, ResponseOp, TxnRequest, TxnResponse,
 };
 use crate::validate;
+use crate::watch::{self, WatchEvent, WatchRequest, WatchResponse};
 use serde::{Deserialize, Serialize};
 use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
@@ -158,9 +159,35 @@ impl Store {
         Ok(self.read(request, at, self.header()))
     }
 
+    /// Every change to the keys of the range from the start revision up to the current
+    /// revision: etcd's Watch, asked as a query. Read-only, so it is no log entry: the node
+    /// serves it like a linearizable range read, and the client asks again from the header
+    /// revision + 1 to keep watching (see [`crate::WatchRequest`] for the start revision).
+    pub fn watch_events(&self, request: &WatchRequest) -> Result<WatchResponse, KvError> {
+        validate::range_keys(&request.range)?;
+        let start = watch::start_revision(
+            request.start_revision,
+            self.revision,
+            self.compacted_revision,
+        )?;
+        let range = &request.range;
+        let mut events: Vec<WatchEvent> = self
+            .keys
+            .range::<str, _>(scan_from(range))
+            .take_while(|(key, _)| range.contains(key))
+            .flat_map(|(key, history)| history.watch_events(key, start))
+            .collect();
+        // The keys came in key order; a stable sort keeps that order within each revision.
+        events.sort_by_key(WatchEvent::revision);
+        Ok(WatchResponse {
+            header: self.header(),
+            events,
+        })
+    }
+
     /// Drops the history older than `revision`, as etcd's compaction: afterwards reads at
     /// revisions below `revision` fail with [`KvError::Compacted`] and reads at `revision` or
-    /// later answer as before. Fails with `Compacted` if `revision` is not above the current
+    /// later answer as before, as do watches from `revision` on. Fails with `Compacted` if `revision` is not above the current
     /// compacted revision, with `FutureRevision` if it is above the store revision.
     pub fn compact(&mut self, revision: u64) -> Result<(), KvError> {
         if revision <= self.compacted_revision {
@@ -1266,6 +1293,8 @@ mod tests {
             put(&mut store, "gone", &format!("value {round}"));
         }
         delete(&mut store, key("gone"));
+        // A deletion at the compaction revision stays for watches from it; one before goes.
+        put(&mut store, "kept", "value 50");
         let size = |store: &Store| serde_json::to_string(store).unwrap().len();
         let before = size(&store);
         store.compact(store.revision()).unwrap();
@@ -1274,12 +1303,12 @@ mod tests {
         assert_eq!(store.keys.len(), 1, "the deleted key is forgotten");
         assert_eq!(
             get(&store, "kept", None),
-            Some(kv("kept", "value 49", 2, 100, 50))
+            Some(kv("kept", "value 50", 2, 102, 51))
         );
 
         let json = serde_json::to_string(&store).unwrap();
-        assert!(json.contains("value 49"));
-        assert!(!json.contains("value 48"), "older values are gone: {json}");
+        assert!(json.contains("value 50"));
+        assert!(!json.contains("value 49"), "older values are gone: {json}");
     }
 
     #[test]

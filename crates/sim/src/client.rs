@@ -124,8 +124,21 @@ impl Client {
     /// Performs one key-value operation and records it; returns its output if it
     /// succeeded.
     pub async fn call(&mut self, input: KvInput, rng: &mut SmallRng) -> Option<KvOutput> {
+        let request = request_for(&input);
+        self.call_as(input, request, rng).await
+    }
+
+    /// Performs `request` and records it as the key-value operation `input`: how a put
+    /// bound to a lease is recorded as a plain put (the checker learns of the lease's end
+    /// from the history's lease ends).
+    pub async fn call_as(
+        &mut self,
+        input: KvInput,
+        request: ClientRequest,
+        rng: &mut SmallRng,
+    ) -> Option<KvOutput> {
         let call_ns = self.recorder.now_ns();
-        let outcome = match self.request(request_for(&input), rng).await {
+        let outcome = match self.request(request, rng).await {
             Ok(response) => match output_for(&input, &response) {
                 Some(output) => Outcome::Ok(output),
                 None => Outcome::Failed {

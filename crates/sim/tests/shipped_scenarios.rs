@@ -139,6 +139,26 @@ fn membership_replacement_seeds_pass() {
     sweep_seeds("replace", SEEDS_NEW_FAULTS);
 }
 
+#[test]
+fn lock_partition_seeds_pass() {
+    sweep_seeds("lock-partition", SEEDS);
+}
+
+#[test]
+fn lease_leader_change_seeds_pass() {
+    sweep_seeds("lease-leader-change", SEEDS_NEW_FAULTS);
+}
+
+#[test]
+fn lease_skew_seeds_pass() {
+    sweep_seeds("lease-skew", SEEDS_NEW_FAULTS);
+}
+
+#[test]
+fn election_seeds_pass() {
+    sweep_seeds("election", SEEDS);
+}
+
 /// Each seed draws its own mix of every kind above; `lockstep sweep` runs thousands.
 #[test]
 fn swarm_seeds_pass() {
