@@ -6,7 +6,7 @@ use crate::verdict::{
     Budget, CheckKind, CheckReport, CheckResult, Evidence, LinearizabilityViolation,
 };
 use crate::wgl::Limit;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The `linearizable` check's report with `result`.
 pub(crate) fn linearizability_report(result: CheckResult) -> CheckReport {
@@ -18,25 +18,29 @@ pub(crate) fn linearizability_report(result: CheckResult) -> CheckReport {
 }
 
 /// The report of a partition found not linearizable: the furthest prefix the search
-/// placed, the operations that could not go next, and the state after the prefix.
+/// placed, the operations that could not go next, and the state after the prefix
+/// (`(prefix, stuck, state)`, as the search found them).
 /// `(kind, key)` name the partition (`key "k1"`, `partition "register"`);
-/// `specification` says what the order must respect (e.g. "etcd's semantics").
+/// `specification` says what the order must respect (e.g. "etcd's semantics"). `added`:
+/// the operations no client called, which the check derived from other records (a lease's
+/// end), by id, with what each stands for; they are described by that, and named apart,
+/// so no one looks for them among the client's calls.
 pub(crate) fn violation_report<M: Model>(
     model: &M,
     (kind, key): (&str, &str),
     specification: &str,
     operations: &[Operation<M::Input, M::Output>],
-    prefix: &[u64],
-    stuck: &[u64],
-    state: &M::State,
+    added: &BTreeMap<u64, String>,
+    (prefix, stuck, state): (&[u64], &[u64], &M::State),
 ) -> CheckReport {
     let model_state = model.describe_state(state);
-    let describe = |operation: &Operation<M::Input, M::Output>| {
-        format!(
+    let describe = |operation: &Operation<M::Input, M::Output>| match added.get(&operation.id) {
+        Some(stands_for) => format!("op {} ({stands_for})", operation.id),
+        None => format!(
             "op {} ({})",
             operation.id,
             model.describe_operation(&operation.input, &operation.output)
-        )
+        ),
     };
     let implied_order = model.implied_order(operations);
     // "op 3 (...), as op 9 (...) shows" or "op 3 (...), as its own output shows".
@@ -95,11 +99,21 @@ pub(crate) fn violation_report<M: Model>(
             shown_by(implied)
         )
     });
+    let not_called: Vec<String> = operations
+        .iter()
+        .filter(|operation| added.contains_key(&operation.id))
+        .map(describe)
+        .collect();
+    let not_called = if not_called.is_empty() {
+        String::new()
+    } else {
+        format!(" No client called {}.", not_called.join(", "))
+    };
     let explanation = format!(
-        "no order of its {} respects both real time and {specification}.{plainly} The \
-         furthest the search got is {} (placing every op that returned before the first of \
-         those due next), after which the state is: {model_state}; none of the ops due next \
-         fits: {offending}",
+        "no order of its {} respects both real time and {specification}.{not_called}{plainly} \
+         The furthest the search got is {} (placing every op that returned before the first \
+         of those due next), after which the state is: {model_state}; none of the ops due \
+         next fits: {offending}",
         count(operations.len(), "op"),
         count(prefix.len(), "op")
     );

@@ -6,7 +6,8 @@
 //! - `linearizable` ([`check_linearizable`]): the KV operations, key by key, against an
 //!   independent model of etcd's semantics ([`KvModel`]), with Wing & Gong's search and
 //!   Lowe's memoization ([`wgl`]). Calls that never got an answer may have taken effect at
-//!   any later time, or never.
+//!   any later time, or never. The keys a lease's end deleted are deleted in the checked
+//!   history too, between the lease's grant and the end's first application.
 //! - `one-leader-per-term` ([`check_election_safety`]): Raft's election safety, from the
 //!   leader changes the replicas recorded.
 //! - `replica-agreement` ([`check_replica_agreement`]): replicas' checkpoints at the same
@@ -38,6 +39,7 @@ mod evidence;
 mod fenced_resource;
 pub mod import;
 mod lease_bounds;
+mod lease_end_deletions;
 mod lease_expiry_liveness;
 mod linearizability;
 mod liveness;

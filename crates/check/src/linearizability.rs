@@ -1,7 +1,9 @@
-//! The linearizability check of a KV history: every key's operations, checked on their
-//! own against the etcd model ([`KvModel`]) with the WGL search ([`crate::wgl`]).
+//! The linearizability check of a KV history: every key's operations, with the deletions
+//! lease ends made ([`add_lease_end_deletions`]), checked on their own against the etcd
+//! model ([`KvModel`]) with the WGL search ([`crate::wgl`]).
 
 use crate::evidence::{count, linearizability_report, undecided_why, violation_report, Explored};
+use crate::lease_end_deletions::add_lease_end_deletions;
 use crate::models::etcd_kv::{key_histories, KeyHistory, KvModel};
 use crate::verdict::{Budget, CheckReport, CheckResult};
 use crate::wgl::{search_within, Limit, Limits, MemoryPool, SearchOutcome};
@@ -12,13 +14,15 @@ use std::time::Instant;
 
 /// Checks that the history's KV operations are linearizable, key by key, within the
 /// budget: `budget.max_steps` search steps, `budget.time_limit` and `budget.max_memory_bytes`
-/// of memo tables in all.
+/// of memo tables in all. The keys lease ends deleted are deleted in the checked history
+/// too, by operations with ids above the recorded ones ([`add_lease_end_deletions`]).
 ///
 /// Keys are first searched in turn with an equal share of what is left of the steps, so
 /// one hard key cannot starve the others; keys that ran out are then searched again, in
 /// turn, with all that remains. The first key found not linearizable is reported.
 pub fn check_linearizable(history: &History, budget: &Budget) -> CheckReport {
-    let keys = key_histories(history);
+    let mut keys = key_histories(history);
+    let lease_end_deletions = add_lease_end_deletions(history, &mut keys);
     let limits = Limits {
         max_steps: budget.max_steps,
         deadline: budget.time_limit.map(|limit| Instant::now() + limit),
@@ -27,18 +31,31 @@ pub fn check_linearizable(history: &History, budget: &Budget) -> CheckReport {
     };
     let mut explored = Explored::default();
     let mut linearization = BTreeMap::new();
-    let undecided = match search_keys(&keys, &limits, &mut explored, &mut linearization) {
+    let searched = search_keys(
+        &keys,
+        &lease_end_deletions,
+        &limits,
+        &mut explored,
+        &mut linearization,
+    );
+    let undecided = match searched {
         Ok(undecided) => undecided,
         Err(violation) => return *violation,
     };
     let result = if undecided.is_empty() {
-        let operations: usize = keys.values().map(Vec::len).sum();
+        let operations = keys.values().map(Vec::len).sum::<usize>() - lease_end_deletions.len();
         let unanswered = keys
             .values()
             .flatten()
             .filter(|operation| operation.return_ns.is_none())
             .count();
         let mut summary = format!("{}, {}", count(operations, "op"), count(keys.len(), "key"));
+        if !lease_end_deletions.is_empty() {
+            summary.push_str(&format!(
+                ", {}",
+                count(lease_end_deletions.len(), "lease-end deletion")
+            ));
+        }
         if unanswered > 0 {
             summary.push_str(&format!(", {unanswered} without answer"));
         }
@@ -63,9 +80,11 @@ pub fn check_linearizable(history: &History, budget: &Budget) -> CheckReport {
 
 /// Searches every key's operations, adding what was explored to `explored` and the order
 /// found for each linearizable key to `linearization`; the keys the budget did not suffice
-/// for, or the report of the first key found not linearizable.
+/// for, or the report of the first key found not linearizable. `added`: what the
+/// operations no client called stand for, by id, for the report.
 fn search_keys<'k>(
     keys: &'k BTreeMap<String, KeyHistory>,
+    added: &BTreeMap<u64, String>,
     limits: &Limits<'_>,
     explored: &mut Explored,
     linearization: &mut BTreeMap<String, Vec<u64>>,
@@ -74,7 +93,14 @@ fn search_keys<'k>(
     let mut out_of_share = Vec::new();
     for (position, (key, operations)) in keys.iter().enumerate() {
         let share = steps_left / (keys.len() - position) as u64;
-        let searched = search_key(key, operations, share, limits, &mut steps_left, explored)?;
+        let searched = search_key(
+            (key, operations),
+            added,
+            share,
+            limits,
+            &mut steps_left,
+            explored,
+        )?;
         match searched {
             Searched::Linearizable(order) => {
                 linearization.insert(key.clone(), order);
@@ -86,8 +112,8 @@ fn search_keys<'k>(
     for (key, operations) in out_of_share {
         let max_steps = steps_left;
         match search_key(
-            key,
-            operations,
+            (key, operations),
+            added,
             max_steps,
             limits,
             &mut steps_left,
@@ -115,10 +141,11 @@ enum Searched {
 
 /// Searches one key's operations with at most `max_steps` steps, taking them from
 /// `steps_left`, and adding what it explored to `explored`: the order found, the limit
-/// that ran out if undecided, or the violation report.
+/// that ran out if undecided, or the violation report, which describes the operations in
+/// `added` by what they stand for.
 fn search_key(
-    key: &str,
-    operations: &KeyHistory,
+    (key, operations): (&str, &KeyHistory),
+    added: &BTreeMap<u64, String>,
     max_steps: u64,
     limits: &Limits<'_>,
     steps_left: &mut u64,
@@ -146,9 +173,8 @@ fn search_key(
             ("key", key),
             "etcd's semantics",
             operations,
-            &prefix,
-            &stuck,
-            &state,
+            added,
+            (&prefix, &stuck, &state),
         ))),
         SearchOutcome::OutOfBudget { limit } => Ok(Searched::OutOf(limit)),
         SearchOutcome::Cancelled => unreachable!("nothing cancels the search of a key"),

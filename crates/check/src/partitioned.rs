@@ -122,9 +122,8 @@ where
                 ("partition", name),
                 "the model",
                 operations,
-                prefix,
-                stuck,
-                state,
+                &BTreeMap::new(),
+                (prefix, stuck, state),
             );
         }
     }

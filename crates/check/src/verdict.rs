@@ -85,7 +85,9 @@ pub enum CheckResult {
         summary: String,
         /// For the linearizability check, the order found: per partition (a key), the ids
         /// of its operations in an order that respects real time and the model. A call
-        /// without an answer that is not listed took no effect. Empty for other checks.
+        /// without an answer that is not listed took no effect. Ids above every recorded
+        /// op's are the deletions lease ends made, which no client called. Empty for other
+        /// checks.
         #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
         linearization: BTreeMap<String, Vec<u64>>,
     },
@@ -201,6 +203,8 @@ pub struct LinearizabilityViolation {
     /// Op ids of the longest linearizable prefix found, in order.
     pub linearized_prefix: Vec<u64>,
     /// Op ids that could not be placed next after that prefix: the offending operations.
+    /// Here and in the prefix, ids above every recorded op's are the deletions lease ends
+    /// made, which no client called; `explanation` says which lease each stands for.
     pub stuck_ops: Vec<u64>,
     /// The model state after the prefix, in words.
     pub model_state: String,

@@ -280,10 +280,11 @@ impl Model for KvModel {
 /// A history's operations on one key, as the KV model's checker takes them.
 pub type KeyHistory = Vec<Operation<KvInput, Option<KvOutput>>>;
 
-/// Splits a history by key, keeping only operations that bear on a key's state:
-/// operations that surely failed never took effect, and a read with no answer tells
-/// nothing, so both are left out. An answered operation with no recorded return time is
-/// treated as returning at the end of time.
+/// Splits a history's client operations by key, keeping only operations that bear on a
+/// key's state: operations that surely failed never took effect, and a read with no answer
+/// tells nothing, so both are left out. An answered operation with no recorded return time
+/// is treated as returning at the end of time. The deletions lease ends made are not client
+/// operations: [`crate::check_linearizable`] adds them.
 pub fn key_histories(history: &History) -> BTreeMap<String, KeyHistory> {
     let mut keys: BTreeMap<String, KeyHistory> = BTreeMap::new();
     for op in &history.ops {
