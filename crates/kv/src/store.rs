@@ -1303,7 +1303,7 @@ mod tests {
         assert_eq!(store.keys.len(), 1, "the deleted key is forgotten");
         assert_eq!(
             get(&store, "kept", None),
-            Some(kv("kept", "value 50", 2, 102, 51))
+            Some(kv("kept", "value 50", 2, 103, 51))
         );
 
         let json = serde_json::to_string(&store).unwrap();
