@@ -16,8 +16,8 @@ const NS_PER_S: u64 = 1_000_000_000;
 /// How many election timeouts a lapsed lease may take to end once the cluster is healthy
 /// and its TTL has run out: one for the extension a new leader gives every lease on
 /// promotion (etcd's lessor `Promote`); one for the lessor's revoke retry (a revoke lost
-/// with a deposed leader is proposed again only 1 s later, the default election timeout;
-/// the history records the timeout, not the retry interval); and one for the revoke to
+/// with a deposed leader is proposed again one election timeout later: the node retries
+/// on that interval); and one for the revoke to
 /// commit and be applied (an election may come first). The TTL itself is counted in real
 /// time: `clock-rate` faults end at healing, and the deadline never comes before healing
 /// plus this allowance.

@@ -185,6 +185,7 @@ impl RaftNode {
             ..raft::Config::default()
         };
         let logger = slog::Logger::root(slog::Discard, slog::o!());
+        let revoke_retry_ns = config.election_timeout.as_nanos() as u64;
         let raw = RawNode::new(&raft_config, storage, &logger).expect("valid raft config");
         let mut node = RaftNode {
             raw,
@@ -203,7 +204,7 @@ impl RaftNode {
             proposals: BTreeMap::new(),
             reads_waiting_for_index: BTreeMap::new(),
             reads_waiting_for_apply: Vec::new(),
-            lessor: Lessor::default(),
+            lessor: Lessor::new(revoke_retry_ns),
             local_clock,
             lessor_requests_waiting: BTreeMap::new(),
             own_requests: 0,

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 const NS_PER_S: u64 = 1_000_000_000;
 
 /// In-memory lease deadlines of one replica.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Lessor {
     /// Whether this replica leads: only then does it keep deadlines and expire leases.
     primary: bool,
@@ -29,12 +29,25 @@ pub struct Lessor {
     /// Leases whose revoke was proposed, and when: not offered again until
     /// `retry_after_ns` later (the proposal may be lost to a leader change).
     revoking_since_ns: BTreeMap<LeaseId, u64>,
+    /// How long a proposed revoke may take to apply before it is proposed again.
+    revoke_retry_ns: u64,
 }
 
-/// How long a proposed revoke may take to apply before it is proposed again.
-pub const REVOKE_RETRY_NS: u64 = NS_PER_S;
-
 impl Lessor {
+    /// A lessor that proposes a revoke again when the last one has not applied within
+    /// `revoke_retry_ns`. The replica uses its election timeout: a revoke lost to a leader
+    /// change is then retried within a timeout of the new leader's promotion, which is
+    /// what bounds how late a lapsed lease may end.
+    pub fn new(revoke_retry_ns: u64) -> Lessor {
+        Lessor {
+            primary: false,
+            granted_ttl_s: BTreeMap::new(),
+            deadline_ns: BTreeMap::new(),
+            revoking_since_ns: BTreeMap::new(),
+            revoke_retry_ns,
+        }
+    }
+
     /// This replica became leader at `now_ns`: every lease expires at now + `extend_ns` +
     /// its remaining TTL (the checkpointed one, or the granted one).
     pub fn promote(&mut self, now_ns: u64, extend_ns: u64, leases: &[LeaseTtl]) {
@@ -100,7 +113,7 @@ impl Lessor {
     }
 
     /// The leases past their deadline at `now_ns` whose revoke should be proposed now: not
-    /// already proposed within [`REVOKE_RETRY_NS`]. Empty unless primary.
+    /// already proposed within the retry interval. Empty unless primary.
     pub fn expired(&mut self, now_ns: u64) -> Vec<LeaseId> {
         if !self.primary {
             return Vec::new();
@@ -113,7 +126,7 @@ impl Lessor {
             .filter(|id| {
                 self.revoking_since_ns
                     .get(id)
-                    .is_none_or(|&since_ns| now_ns >= since_ns + REVOKE_RETRY_NS)
+                    .is_none_or(|&since_ns| now_ns >= since_ns + self.revoke_retry_ns)
             })
             .collect();
         for &id in &due {
@@ -154,6 +167,7 @@ mod tests {
     use super::*;
 
     const S: u64 = NS_PER_S;
+    const REVOKE_RETRY_NS: u64 = S;
 
     fn lease(id: i64, granted_ttl_s: i64, remaining_ttl_s: i64) -> LeaseTtl {
         LeaseTtl {
@@ -165,7 +179,7 @@ mod tests {
 
     #[test]
     fn a_follower_neither_expires_nor_renews() {
-        let mut lessor = Lessor::default();
+        let mut lessor = Lessor::new(REVOKE_RETRY_NS);
         lessor.granted(LeaseId(1), 2, 0);
         assert_eq!(lessor.expired(100 * S), Vec::new());
         assert_eq!(lessor.keep_alive(LeaseId(1), 0), None);
@@ -173,7 +187,7 @@ mod tests {
 
     #[test]
     fn a_new_leader_extends_every_deadline_by_the_election_timeout() {
-        let mut lessor = Lessor::default();
+        let mut lessor = Lessor::new(REVOKE_RETRY_NS);
         // Lease 1 granted 2 s; lease 2 checkpointed with 1 s left of 10.
         lessor.promote(5 * S, S, &[lease(1, 2, 2), lease(2, 10, 1)]);
         assert_eq!(lessor.remaining_ns(LeaseId(1), 5 * S), Some(3 * S));
@@ -191,7 +205,7 @@ mod tests {
 
     #[test]
     fn a_keep_alive_renews_to_the_granted_ttl_from_now() {
-        let mut lessor = Lessor::default();
+        let mut lessor = Lessor::new(REVOKE_RETRY_NS);
         lessor.promote(0, 0, &[]);
         lessor.granted(LeaseId(7), 2, 0);
         assert_eq!(lessor.keep_alive(LeaseId(7), S + S / 2), Some(2));
@@ -202,7 +216,7 @@ mod tests {
 
     #[test]
     fn a_lease_past_its_deadline_is_not_renewed_while_its_revoke_is_pending() {
-        let mut lessor = Lessor::default();
+        let mut lessor = Lessor::new(REVOKE_RETRY_NS);
         lessor.promote(0, 0, &[lease(1, 2, 2)]);
         assert_eq!(lessor.keep_alive(LeaseId(1), 2 * S), None);
         assert_eq!(lessor.keep_alive(LeaseId(1), 2 * S - 1), Some(2));
@@ -210,7 +224,7 @@ mod tests {
 
     #[test]
     fn checkpoints_round_the_remaining_time_up_and_skip_leases_being_revoked() {
-        let mut lessor = Lessor::default();
+        let mut lessor = Lessor::new(REVOKE_RETRY_NS);
         lessor.promote(0, 0, &[lease(1, 10, 10), lease(2, 1, 1)]);
         assert_eq!(lessor.expired(S), vec![LeaseId(2)]);
         assert_eq!(lessor.checkpoints(S + 1), vec![(LeaseId(1), 9)]);
@@ -221,7 +235,7 @@ mod tests {
 
     #[test]
     fn a_revoke_lost_to_a_leader_change_is_proposed_again_and_an_applied_one_never() {
-        let mut lessor = Lessor::default();
+        let mut lessor = Lessor::new(REVOKE_RETRY_NS);
         lessor.promote(0, 0, &[lease(1, 1, 1)]);
         assert_eq!(lessor.expired(S), vec![LeaseId(1)]);
         assert_eq!(lessor.expired(S + REVOKE_RETRY_NS - 1), Vec::new());

@@ -25,7 +25,7 @@ pub use driver::{
     Checkpoint, LeaseEnded, LessorRequest, LocalClock, NodeConfig, Outbox, RaftNode,
     CHECKPOINT_INTERVAL_ENTRIES, CLUSTER_CLIENT_ID,
 };
-pub use lessor::{Lessor, REVOKE_RETRY_NS};
+pub use lessor::Lessor;
 pub use log_storage::LogStorage;
 pub use membership::MembershipChange;
 pub use reply::{ClientError, ClientReply, RequestTag};

@@ -68,7 +68,9 @@ fn without_fencing_a_paused_holder_overlaps_the_next_one_on_every_seed() {
                 .find(|hold| {
                     hold.client == client
                         && hold.acquired_ns <= paused_ns
-                        && hold.released_ns.is_some_and(|released| released >= resumed_ns)
+                        && hold
+                            .released_ns
+                            .is_some_and(|released| released >= resumed_ns)
                 })
                 .unwrap_or_else(|| panic!("seed {seed}: client {client} held through its pause"));
             let end = history
@@ -76,7 +78,10 @@ fn without_fencing_a_paused_holder_overlaps_the_next_one_on_every_seed() {
                 .iter()
                 .find(|end| end.lease == hold.lease)
                 .unwrap_or_else(|| panic!("seed {seed}: lease {:x} ended", hold.lease));
-            assert!(end.expired && end.expired_by.is_some(), "seed {seed}: {end:?}");
+            assert!(
+                end.expired && end.expired_by.is_some(),
+                "seed {seed}: {end:?}"
+            );
             assert!(
                 paused_ns < end.at_ns && end.at_ns < resumed_ns,
                 "seed {seed}: expired while paused: {end:?}"
@@ -103,7 +108,10 @@ fn with_fencing_the_stale_holder_is_refused_and_every_check_holds() {
             .count();
     }
     // Each pause leaves a stale holder whose write comes after the next holder's access.
-    assert!(refused >= SEEDS as usize, "only {refused} stale writes refused");
+    assert!(
+        refused >= SEEDS as usize,
+        "only {refused} stale writes refused"
+    );
 }
 
 #[test]
@@ -111,7 +119,10 @@ fn leases_are_granted_kept_alive_revoked_and_expired_with_their_keys() {
     let history = run_shipped("lease-leader-change", 1).history;
     let expired = history.lease_ends.iter().filter(|end| end.expired).count();
     let revoked = history.lease_ends.iter().filter(|end| !end.expired).count();
-    assert!(expired >= 3 && revoked >= 1, "{expired} expired, {revoked} revoked");
+    assert!(
+        expired >= 3 && revoked >= 1,
+        "{expired} expired, {revoked} revoked"
+    );
     let renewals = history
         .lease_renewals
         .iter()
