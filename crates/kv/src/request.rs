@@ -49,6 +49,8 @@ pub enum Response {
     LeaseTimeToLive(LeaseTimeToLiveResponse),
     /// The list of leases, from the leader.
     LeaseLeases(LeaseLeasesResponse),
+    /// The changes a watch asked for (see [`crate::Store::watch_events`]).
+    Watch(crate::WatchResponse),
 }
 
 /// What every response carries besides its own data.

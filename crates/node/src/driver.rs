@@ -3,6 +3,7 @@
 
 use crate::command::Command;
 use crate::digest;
+use crate::read::{ReadRequest, WATCH_PARK_NS};
 use crate::MembershipChange;
 use crate::{
     ClientError, ClientReply, DiskWrite, Lessor, LogStorage, ReadyStep, RequestTag, SimDisk,
@@ -144,9 +145,12 @@ pub struct RaftNode {
     /// Proposals made here, by the log index they were appended at.
     proposals: BTreeMap<u64, RequestTag>,
     /// Reads waiting for ReadIndex, by their tag (which is also the ReadIndex context).
-    reads_waiting_for_index: BTreeMap<RequestTag, kv::RangeRequest>,
+    reads_waiting_for_index: BTreeMap<RequestTag, ReadRequest>,
     /// Reads whose read index is known, waiting for it to be applied.
-    reads_waiting_for_apply: Vec<(u64, RequestTag, kv::RangeRequest)>,
+    reads_waiting_for_apply: Vec<(u64, RequestTag, ReadRequest)>,
+    /// Watches with nothing to report yet, since when (local ns): answered when a change
+    /// comes, or empty after [`WATCH_PARK_NS`].
+    watches_parked: Vec<(u64, RequestTag, kv::WatchRequest)>,
     /// Lease deadlines, kept by the leader.
     lessor: Lessor,
     /// Reads this replica's monotonic local clock, which lease deadlines are kept on.
@@ -204,6 +208,7 @@ impl RaftNode {
             proposals: BTreeMap::new(),
             reads_waiting_for_index: BTreeMap::new(),
             reads_waiting_for_apply: Vec::new(),
+            watches_parked: Vec::new(),
             lessor: Lessor::new(revoke_retry_ns),
             local_clock,
             lessor_requests_waiting: BTreeMap::new(),
@@ -268,6 +273,7 @@ impl RaftNode {
         if self.role() != StateRole::Leader {
             return;
         }
+        self.answer_watches(outbox);
         let now_ns = self.local_now_ns();
         for id in self.lessor.expired(now_ns) {
             self.propose_own(
@@ -374,7 +380,7 @@ impl RaftNode {
 
     /// Serves a linearizable read: asks Raft for a read index (confirmed by a quorum of
     /// heartbeats) and answers once that index is applied. Only the leader serves reads.
-    pub fn read(&mut self, tag: RequestTag, request: kv::RangeRequest, outbox: &mut dyn Outbox) {
+    pub fn read(&mut self, tag: RequestTag, request: ReadRequest, outbox: &mut dyn Outbox) {
         if self.refuses_read_index(tag, outbox) {
             return;
         }
@@ -743,14 +749,41 @@ impl RaftNode {
             .partition(|(index, _, _)| *index <= applied);
         self.reads_waiting_for_apply = waiting;
         for (_, tag, request) in ready {
-            outbox.reply(
-                tag,
-                self.store
-                    .range(&request)
-                    .map(kv::Response::Range)
-                    .map_err(ClientError::Kv),
-            );
+            match request {
+                ReadRequest::Range(range) => outbox.reply(
+                    tag,
+                    self.store
+                        .range(&range)
+                        .map(kv::Response::Range)
+                        .map_err(ClientError::Kv),
+                ),
+                ReadRequest::Watch(watch) => {
+                    let since_ns = self.local_now_ns();
+                    self.watches_parked.push((since_ns, tag, watch));
+                }
+            }
         }
+        self.answer_watches(outbox);
+    }
+
+    /// Answers the parked watches that have changes to report, and those parked for
+    /// [`WATCH_PARK_NS`] (empty).
+    fn answer_watches(&mut self, outbox: &mut dyn Outbox) {
+        if self.watches_parked.is_empty() {
+            return;
+        }
+        let now_ns = self.local_now_ns();
+        let mut still_parked = Vec::new();
+        for (since_ns, tag, watch) in std::mem::take(&mut self.watches_parked) {
+            match self.store.watch_events(&watch) {
+                Ok(response) if response.events.is_empty() && now_ns < since_ns + WATCH_PARK_NS => {
+                    still_parked.push((since_ns, tag, watch));
+                }
+                Ok(response) => outbox.reply(tag, Ok(kv::Response::Watch(response))),
+                Err(error) => outbox.reply(tag, Err(ClientError::Kv(error))),
+            }
+        }
+        self.watches_parked = still_parked;
     }
 
     /// Every `snapshot_interval_entries` applied entries: snapshot the store and compact
@@ -825,9 +858,13 @@ impl RaftNode {
                 .into_iter()
                 .map(|(_, tag, _)| tag);
             let lessor_requests = std::mem::take(&mut self.lessor_requests_waiting).into_keys();
+            let watches = std::mem::take(&mut self.watches_parked)
+                .into_iter()
+                .map(|(_, tag, _)| tag);
             for tag in waiting_for_index
                 .chain(waiting_for_apply)
                 .chain(lessor_requests)
+                .chain(watches)
             {
                 outbox.reply(tag, Err(self.not_leader()));
             }

@@ -17,6 +17,7 @@ mod driver;
 mod lessor;
 mod log_storage;
 mod membership;
+mod read;
 mod reply;
 
 pub use crash_trap::{CrashTrap, ReadyStep};
@@ -28,6 +29,7 @@ pub use driver::{
 pub use lessor::Lessor;
 pub use log_storage::LogStorage;
 pub use membership::MembershipChange;
+pub use read::{ReadRequest, WATCH_PARK_NS};
 pub use reply::{ClientError, ClientReply, RequestTag};
 
 /// raft-rs' protobuf types, re-exported so users need not depend on raft directly.

@@ -13,22 +13,19 @@
 //! with a put guarded on its key's create revision, and resigning is unlocking.
 //!
 //! Every request is idempotent, so a request whose outcome is unknown is simply retried.
-//! etcd waits for the deletions with a watch; this recipe reads the prefix every
-//! [`POLL_MS`], which sees the same states, a little later.
+//! As etcd's `waitDeletes`, the waiter watches the newest key ahead of it for its deletion
+//! (from the revision it read the queue at, so no deletion is missed), then reads the
+//! queue again: it may still have keys ahead (their holders came earlier).
 
 use crate::client::{CallError, Client};
 use crate::network::ClientRequest;
 use crate::session::Session;
 use kv::{
     Compare, CompareResult, CompareTarget, DeleteRangeRequest, KeyRange, PutRequest, RangeRequest,
-    Request, RequestOp, Response, ResponseOp, TxnRequest,
+    Request, RequestOp, Response, ResponseOp, TxnRequest, WatchEventKind, WatchRequest,
 };
-use madsim::time::{sleep, Instant};
+use madsim::time::Instant;
 use rand::rngs::SmallRng;
-use std::time::Duration;
-
-/// How often a waiter reads the queue.
-pub const POLL_MS: u64 = 20;
 
 /// A lock this client's key owns (or owned).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -139,10 +136,12 @@ impl Mutex {
         let create_revision = self.enqueue(client, rng, session, stop_at).await?;
         loop {
             let ahead = self.keys_ahead(client, rng, create_revision, session, stop_at);
-            if ahead.await? == 0 {
+            let (newest_ahead, revision) = ahead.await?;
+            let Some(newest_ahead) = newest_ahead else {
                 break;
-            }
-            sleep(Duration::from_millis(POLL_MS)).await;
+            };
+            self.wait_for_deletion(client, rng, &newest_ahead, revision + 1, session, stop_at)
+                .await?;
         }
         self.confirm(client, rng, create_revision, session, stop_at)
             .await
@@ -159,7 +158,7 @@ impl Mutex {
     ) -> Result<HeldLock, LockError> {
         let create_revision = self.enqueue(client, rng, session, stop_at).await?;
         let ahead = self.keys_ahead(client, rng, create_revision, session, stop_at);
-        if ahead.await? > 0 {
+        if ahead.await?.0.is_some() {
             self.delete_own_key(client, rng, create_revision, stop_at)
                 .await;
             return Err(LockError::Locked);
@@ -220,7 +219,8 @@ impl Mutex {
         }
     }
 
-    /// How many keys under the lock's prefix were created before ours.
+    /// The newest key under the lock's prefix created before ours, if any, and the
+    /// revision the queue was read at.
     async fn keys_ahead(
         &self,
         client: &mut Client,
@@ -228,7 +228,7 @@ impl Mutex {
         create_revision: u64,
         session: &Session,
         stop_at: Instant,
-    ) -> Result<usize, LockError> {
+    ) -> Result<(Option<String>, u64), LockError> {
         let request = ClientRequest::Read(RangeRequest {
             range: KeyRange::Prefix(format!("{}/", self.lock)),
             revision: None,
@@ -237,11 +237,53 @@ impl Mutex {
         let Response::Range(range) = retry(client, rng, request, session, stop_at).await? else {
             return Err(LockError::SessionExpired);
         };
-        Ok(range
+        let newest_ahead = range
             .kvs
-            .iter()
+            .into_iter()
             .filter(|kv| kv.create_revision < create_revision)
-            .count())
+            .max_by_key(|kv| kv.create_revision)
+            .map(|kv| kv.key);
+        Ok((newest_ahead, range.header.revision))
+    }
+
+    /// Watches `key` from `start_revision` until it is deleted (a watch the leader
+    /// answers empty is asked again from the revision it names). Returns early, to read
+    /// the queue again, if the watch's start was compacted away.
+    async fn wait_for_deletion(
+        &self,
+        client: &mut Client,
+        rng: &mut SmallRng,
+        key: &str,
+        mut start_revision: u64,
+        session: &Session,
+        stop_at: Instant,
+    ) -> Result<(), LockError> {
+        loop {
+            if !session.is_alive() {
+                return Err(LockError::SessionExpired);
+            }
+            if Instant::now() >= stop_at {
+                return Err(LockError::Stopped);
+            }
+            let request = ClientRequest::Watch(WatchRequest {
+                range: KeyRange::Key(key.to_string()),
+                start_revision,
+            });
+            match client.request(request, rng).await {
+                Ok(Response::Watch(watch)) => {
+                    let deleted = watch
+                        .events
+                        .iter()
+                        .any(|event| event.kind == WatchEventKind::Delete);
+                    if deleted {
+                        return Ok(());
+                    }
+                    start_revision = watch.header.revision + 1;
+                }
+                Ok(_) | Err(CallError::Store(_)) => return Ok(()),
+                Err(CallError::GaveUp(_) | CallError::Unknown(_)) => {}
+            }
+        }
     }
 
     /// Re-reads the own key after the wait: gone means the session expired meanwhile.

@@ -37,6 +37,9 @@ pub enum ClientRequest {
     Write(kv::Request),
     /// A lease request the leader's lessor answers (keep-alive, time-to-live, list).
     Lessor(node::LessorRequest),
+    /// A watch of a range of keys from a revision on, answered by the leader when there
+    /// are changes (or empty after a while).
+    Watch(kv::WatchRequest),
 }
 
 /// Everything that travels over the network.

@@ -6,8 +6,8 @@ use crate::recorder::Recorder;
 use futures::channel::mpsc::{UnboundedReceiver, UnboundedSender};
 use futures::{FutureExt, StreamExt};
 use node::{
-    Checkpoint, ClientReply, NodeConfig, Outbox, RaftMessage, RaftNode, RequestTag, SimDisk,
-    StateRole,
+    Checkpoint, ClientReply, NodeConfig, Outbox, RaftMessage, RaftNode, ReadRequest, RequestTag,
+    SimDisk, StateRole,
 };
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -259,7 +259,11 @@ fn handle(node: &mut RaftNode, envelope: Envelope, outbox: &mut NetworkOutbox<'_
         Envelope::Request {
             tag,
             request: ClientRequest::Read(request),
-        } => node.read(tag, request, outbox),
+        } => node.read(tag, ReadRequest::Range(request), outbox),
+        Envelope::Request {
+            tag,
+            request: ClientRequest::Watch(request),
+        } => node.read(tag, ReadRequest::Watch(request), outbox),
         Envelope::Request {
             tag,
             request: ClientRequest::Write(request),
