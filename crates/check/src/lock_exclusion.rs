@@ -98,7 +98,14 @@ fn check_overlap(history: &History) -> CheckReport {
     let holds = &history.lock_holds;
     let run_end = run_end_ns(history);
     let end_ns = |hold: &LockHold| hold.released_ns.unwrap_or(run_end);
+    let overlap_ns = |first: &LockHold, second: &LockHold| {
+        end_ns(first)
+            .min(end_ns(second))
+            .saturating_sub(first.acquired_ns.max(second.acquired_ns))
+    };
     let mut overlapping = 0;
+    let mut unfenced_pairs = 0;
+    // The unfenced pair that overlapped longest: the one a person should look at first.
     let mut unfenced: Option<(&LockHold, &LockHold)> = None;
     for (index, first) in holds.iter().enumerate() {
         for second in &holds[index + 1..] {
@@ -106,11 +113,19 @@ fn check_overlap(history: &History) -> CheckReport {
                 && first.client != second.client
                 && first.acquired_ns < end_ns(second)
                 && second.acquired_ns < end_ns(first);
-            if overlaps {
-                overlapping += 1;
-                if unfenced.is_none() && !(first.fenced && second.fenced) {
-                    unfenced = Some((first, second));
-                }
+            if !overlaps {
+                continue;
+            }
+            overlapping += 1;
+            if first.fenced && second.fenced {
+                continue;
+            }
+            unfenced_pairs += 1;
+            let longer = unfenced.is_none_or(|(longest_first, longest_second)| {
+                overlap_ns(first, second) > overlap_ns(longest_first, longest_second)
+            });
+            if longer {
+                unfenced = Some((first, second));
             }
         }
     }
@@ -123,9 +138,7 @@ fn check_overlap(history: &History) -> CheckReport {
             "{overlapping} pairs of holds overlapped, all fenced: the protected resource decides"
         )),
         Some((first, second)) => {
-            let overlap_ns = end_ns(first)
-                .min(end_ns(second))
-                .saturating_sub(first.acquired_ns.max(second.acquired_ns));
+            let overlap_ns = overlap_ns(first, second);
             let owners: Vec<LockOwnership> = history
                 .lock_owners
                 .iter()
@@ -138,16 +151,24 @@ fn check_overlap(history: &History) -> CheckReport {
                 .collect();
             CheckResult::Violation {
                 summary: format!(
-                    "clients {} and {} both held {} for {:.3} s from {} (keys {} and {}, leases {:x} and {:x})",
+                    "client {} held {} from {} to {} (key {}, lease {:x}) while client {} held it from {} to {} (key {}, lease {:x}): {:.3} s at once{}",
                     first.client,
-                    second.client,
                     first.lock,
-                    overlap_ns as f64 / 1e9,
-                    seconds(first.acquired_ns.max(second.acquired_ns)),
+                    seconds(first.acquired_ns),
+                    seconds(end_ns(first)),
                     first.key,
-                    second.key,
                     first.lease,
-                    second.lease
+                    second.client,
+                    seconds(second.acquired_ns),
+                    seconds(end_ns(second)),
+                    second.key,
+                    second.lease,
+                    overlap_ns as f64 / 1e9,
+                    if unfenced_pairs > 1 {
+                        format!("; the longest of {unfenced_pairs} unfenced overlapping pairs")
+                    } else {
+                        String::new()
+                    }
                 ),
                 evidence: Evidence::LockHoldersOverlap {
                     first: Box::new(first.clone()),

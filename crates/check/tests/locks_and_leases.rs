@@ -86,7 +86,11 @@ fn a_paused_holder_overlapping_the_next_one_fails_unless_both_fenced() {
             summary,
         } => {
             assert_eq!(*overlap_ns, S / 2, "{summary}");
-            assert!(summary.contains("clients 1 and 2"), "{summary}");
+            assert!(
+                summary.contains("client 1 held jobs")
+                    && summary.contains("while client 2 held it"),
+                "{summary}"
+            );
             assert!(owners.is_empty() || owners.iter().all(|o| o.lock == "jobs"));
         }
         other => panic!("expected an overlap, got {other:?}"),
