@@ -1,6 +1,6 @@
 //! The election workload: every client, with a session of its own, campaigns in one
 //! election; the leader proclaims a new value every `proclaim_ms` for a while, then
-//! resigns and watches who leads next (etcd's `Election.Observe`, by polling).
+//! resigns and follows who leads next (etcd's `Election.Observe`, with a watch).
 //!
 //! A leadership is recorded like a lock hold (on `elections/0`): from the moment the
 //! campaign won to the moment the leader stopped believing it leads (it resigned, a
@@ -105,11 +105,17 @@ impl ElectionClient {
         }
     }
 
-    /// Asks a few times who leads (etcd's `Election.Leader`, as `Observe` would see it).
+    /// Follows who leads for a few changes (etcd's `Election.Observe`): reads the leader,
+    /// then watches the election for the next change.
     async fn observe(&mut self, client: &mut Client) {
         for _ in 0..OBSERVATIONS {
-            sleep(Duration::from_millis(self.config.proclaim_ms)).await;
-            let _leader = Mutex::leader(ELECTION, client, &mut self.rng).await;
+            let Ok((_leader, revision)) = Mutex::leader(ELECTION, client, &mut self.rng).await
+            else {
+                return;
+            };
+            if !Mutex::changed_since(ELECTION, revision, client, &mut self.rng).await {
+                return;
+            }
         }
     }
 

@@ -104,25 +104,43 @@ impl Mutex {
         }
     }
 
-    /// The value of the key first in line under `lock`, if any (etcd's `Election.Leader`).
+    /// The value of the key first in line under `lock`, if any (etcd's `Election.Leader`),
+    /// and the revision it was read at.
     pub async fn leader(
         lock: &str,
         client: &mut Client,
         rng: &mut SmallRng,
-    ) -> Result<Option<String>, CallError> {
+    ) -> Result<(Option<String>, u64), CallError> {
         let request = ClientRequest::Read(RangeRequest {
             range: KeyRange::Prefix(format!("{lock}/")),
             revision: None,
             limit: None,
         });
         let Response::Range(range) = client.request(request, rng).await? else {
-            return Ok(None);
+            return Ok((None, 0));
         };
-        Ok(range
+        let revision = range.header.revision;
+        let leader = range
             .kvs
             .into_iter()
             .min_by_key(|kv| kv.create_revision)
-            .map(|kv| kv.value))
+            .map(|kv| kv.value);
+        Ok((leader, revision))
+    }
+
+    /// Waits for the next change under `lock` after `revision` (one long poll of a watch,
+    /// as etcd's `Election.Observe` does between the leaders it reports); whether one came.
+    pub async fn changed_since(
+        lock: &str,
+        revision: u64,
+        client: &mut Client,
+        rng: &mut SmallRng,
+    ) -> bool {
+        let request = ClientRequest::Watch(WatchRequest {
+            range: KeyRange::Prefix(format!("{lock}/")),
+            start_revision: revision + 1,
+        });
+        matches!(client.request(request, rng).await, Ok(Response::Watch(watch)) if !watch.events.is_empty())
     }
 
     /// Waits for the lock (etcd's `Mutex.Lock`).
