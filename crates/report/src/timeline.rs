@@ -5,10 +5,14 @@
 //! open-ended when the outcome is unknown); replicas are rows too, showing when each was
 //! down and when it became leader; a network row shows the partitions. Operations the
 //! linearizability check could not place are outlined in red and listed with the evidence.
-//! Every string taken from the history is escaped.
+//! Lock, lease and election runs add their holds, the store's lock owners, writes to the
+//! protected resource and lease ends (see [`locks`]). Every string taken from the history
+//! is escaped.
 //!
 //! Histories imported from other tools ([`render_imported`]) are drawn the same way, a row
 //! per process, with the file's line numbers for time.
+
+mod locks;
 
 use crate::{describe_fault, seconds};
 use check::{CheckResult, Evidence, Model, Operation, Verdict};
@@ -294,9 +298,23 @@ struct Chart {
     end: u64,
     /// Row names, top to bottom.
     rows: Vec<String>,
-    /// Per row, the HTML of what it shows besides operations (faults, leadership).
+    /// Per row, the HTML of what it shows besides operations (faults, leadership, locks).
     marks: BTreeMap<String, String>,
     bars: Vec<Bar>,
+    /// The styles, legend and blamed list that lock records' marks (in `marks`) need.
+    extras: Extras,
+}
+
+/// What a page adds for lock records: nothing for other histories, whose pages stay as
+/// they were.
+#[derive(Default)]
+struct Extras {
+    /// CSS for the extra marks.
+    style: &'static str,
+    /// The legend's words for them, after the operations'.
+    legend: String,
+    /// Marks the verdict names, as list entries linking to them.
+    blamed: Vec<String>,
 }
 
 /// Renders the timeline of `history` judged by `verdict` as one HTML document.
@@ -312,6 +330,7 @@ pub fn render(history: &History, verdict: &Verdict) -> String {
                 .iter()
                 .map(|probe| probe.first_write_ns.unwrap_or(probe.deadline_ns)),
         )
+        .chain(locks::times(history))
         .max()
         .unwrap_or(0)
         .max(1);
@@ -352,6 +371,9 @@ pub fn render(history: &History, verdict: &Verdict) -> String {
         }
     }
     rows.extend(nodes.iter().map(|node| format!("node {node}")));
+    let lock_view = locks::draw(history, verdict, end_ns);
+    // The store's lock owners just above the clients' holds, to compare the two.
+    rows.extend(lock_view.store_rows);
     let paused_clients = history.faults.iter().filter_map(|event| match event.fault {
         Fault::ClientPause { client } => Some(client),
         _ => None,
@@ -361,8 +383,10 @@ pub fn render(history: &History, verdict: &Verdict) -> String {
         .iter()
         .map(|op| op.client)
         .chain(paused_clients)
+        .chain(lock_view.clients)
         .collect();
     rows.extend(clients.iter().map(|client| format!("client {client}")));
+    rows.extend(lock_view.lease_rows);
 
     for band in fault_bands(history, end_ns) {
         let cell = marks.entry(band.row).or_default();
@@ -390,6 +414,9 @@ pub fn render(history: &History, verdict: &Verdict) -> String {
             change.term
         )
         .unwrap();
+    }
+    for (row, html) in lock_view.marks {
+        marks.entry(row).or_default().push_str(&html);
     }
     let timings: Vec<(u64, u64, Option<u64>)> = history
         .ops
@@ -429,6 +456,15 @@ pub fn render(history: &History, verdict: &Verdict) -> String {
         rows,
         marks,
         bars,
+        extras: if lock_view.legend.is_empty() {
+            Extras::default()
+        } else {
+            Extras {
+                style: locks::STYLE,
+                legend: lock_view.legend,
+                blamed: lock_view.blamed,
+            }
+        },
     };
     render_chart(&chart, verdict)
 }
@@ -489,6 +525,7 @@ pub fn render_imported<M: Model>(
             .collect(),
         marks: BTreeMap::new(),
         bars,
+        extras: Extras::default(),
     };
     render_chart(&chart, verdict)
 }
@@ -582,7 +619,21 @@ fn render_chart(chart: &Chart, verdict: &Verdict) -> String {
             .iter()
             .map(|line| format!("<p>{}</p>", escape(line)))
             .collect();
-        format!("{items}<p>Operations that cannot be placed next (outlined in red):</p><ul>{blamed_list}</ul>")
+        let marks = if chart.extras.blamed.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "<p>Lock holds, resource writes and lease ends the evidence names (in red):</p><ul>{}</ul>",
+                chart.extras.blamed.concat()
+            )
+        };
+        // A lock failure blames no operation: an empty list of them would only puzzle.
+        let operations = if blamed_list.is_empty() && !marks.is_empty() {
+            String::new()
+        } else {
+            format!("<p>Operations that cannot be placed next (outlined in red):</p><ul>{blamed_list}</ul>")
+        };
+        format!("{items}{marks}{operations}")
     };
     let time_note = match clock {
         Clock::Nanoseconds => "",
@@ -613,14 +664,14 @@ h1 {{ font-size: 18px; margin: 0 0 8px; }}
 .axis {{ position: relative; height: 18px; color: #777; font-size: 10px; }}
 .tick {{ position: absolute; border-left: 1px solid #ccc; padding-left: 2px; height: 18px; }}
 .controls {{ margin: 8px 0; }}
-</style></head>
+{extra_style}</style></head>
 <body>
 <h1>{title} — {status}</h1>
 <div class="verdict"><pre>{summary}</pre></div>
 <div class="controls">
 <label>zoom <input id="zoom" type="range" min="1" max="50" value="1"></label>
 <label>show key <select id="key"><option value="">all</option>{key_options}</select></label>
-Hover a bar for the operation; green ok, grey failed, striped unknown (drawn until the client moved on; it may take effect any time after its call).{time_note}
+Hover a bar for the operation; green ok, grey failed, striped unknown (drawn until the client moved on; it may take effect any time after its call).{extra_legend}{time_note}
 </div>
 <div id="chart"><div class="axis">{ticks}</div>
 {body}</div>
@@ -639,6 +690,8 @@ for (const link of document.querySelectorAll('a[data-op]')) link.addEventListene
 </body></html>
 "#,
         title = escape(&chart.title),
+        extra_style = chart.extras.style,
+        extra_legend = &chart.extras.legend,
         summary = escape(verdict.summary().trim_end()),
         key_options = chart
             .bars
@@ -692,7 +745,9 @@ fn tick_step(end: u64) -> u64 {
 mod tests {
     use super::*;
     use check::{CheckKind, CheckReport, LinearizabilityViolation};
-    use history::FaultEvent;
+    use history::{
+        FaultEvent, LeaseEnd, LeaseRenewal, LockHold, LockOwner, LockOwnership, ResourceWrite,
+    };
 
     fn op(id: u64, client: u64, key: &str, value: &str, outcome: Outcome) -> Op {
         Op {
@@ -828,6 +883,186 @@ mod tests {
         assert!(html.contains("a &amp; b") && html.contains("line 1"));
         assert!(!html.contains("<b>") && !html.contains("<i>"), "unescaped");
         assert!(html.contains("&lt;b&gt;"));
+    }
+
+    /// Client 1 takes `locks/0` and is paused past its lease; the store hands the lock to
+    /// client 2 while client 1 still believes it holds it.
+    fn overlapping_holds() -> History {
+        let hold = |client: u64, lease: u64, token: u64, from_ms: u64, to_ms: u64| LockHold {
+            client,
+            lock: "locks/0".into(),
+            key: format!("locks/0/{lease:016x}"),
+            lease,
+            create_revision: token,
+            observed_revision: token,
+            acquired_ns: from_ms * 1_000_000,
+            released_ns: Some(to_ms * 1_000_000),
+            fenced: false,
+        };
+        let owner = |revision: u64, at_ms: u64, lease: u64, token: u64| LockOwnership {
+            lock: "locks/0".into(),
+            revision,
+            at_ns: at_ms * 1_000_000,
+            owner: Some(LockOwner {
+                key: format!("locks/0/{lease:016x}"),
+                lease,
+                create_revision: token,
+            }),
+        };
+        let write = |client: u64, token: u64, at_ms: u64, accepted: bool| ResourceWrite {
+            client,
+            token,
+            read: vec![],
+            wrote: vec![token],
+            at_ns: at_ms * 1_000_000,
+            accepted,
+        };
+        let mut history = History::new("lock-pause", 1);
+        history.lock_holds = vec![hold(1, 0xa1, 2, 100, 900), hold(2, 0xb2, 3, 500, 700)];
+        history.lock_owners = vec![owner(2, 90, 0xa1, 2), owner(4, 450, 0xb2, 3)];
+        history.resource_writes = vec![write(2, 3, 700, true), write(1, 2, 900, false)];
+        history.lease_renewals = vec![LeaseRenewal {
+            client: 1,
+            lease: 0xa1,
+            sent_ns: 50_000_000,
+            acked: None,
+        }];
+        history.lease_ends = vec![
+            LeaseEnd {
+                lease: 0xa1,
+                revision: 4,
+                at_ns: 450_000_000,
+                expired: true,
+                keys: vec!["locks/0/00000000000000a1".into()],
+                expired_by: Some(2),
+            },
+            LeaseEnd {
+                lease: 0xc3,
+                revision: 5,
+                at_ns: 1_000_000_000,
+                expired: false,
+                keys: vec![],
+                expired_by: None,
+            },
+        ];
+        history
+    }
+
+    #[test]
+    fn lock_holds_are_drawn_beside_the_store_s_owner() {
+        let history = overlapping_holds();
+        let html = render(&history, &Verdict { checks: vec![] });
+        let names: Vec<&str> = html
+            .split(r#"<div class="name">"#)
+            .skip(1)
+            .map(|row| row.split('<').next().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "network",
+                "lock locks/0 (store)",
+                "client 1",
+                "client 2",
+                "leases"
+            ],
+            "the store's row just above the holders' rows; a lease no client is known to have on a row of its own"
+        );
+        assert!(html.contains(r#"id="hold0" class="hold" style="left:10.0000%;width:80.0000%;"#));
+        assert!(html.contains(r#"id="hold1" class="hold" style="left:50.0000%;width:20.0000%;"#));
+        assert!(html.contains(">locks/0 token 2 lease a1</div>"));
+        assert!(html.contains(">locks/0 token 3 lease b2</div>"));
+        // The run ends at 1 s. The store's owner changes at 450 ms: client 1's stretch
+        // ends there, client 2's lasts to the end.
+        assert!(html.contains(
+            r#"class="owner" style="left:9.0000%;width:36.0000%;--c:#1f6feb" title="store: locks/0 owned by key locks/0/00000000000000a1 (lease a1, token 2, client 1) from revision 2, t=0.090s to t=0.450s">client 1: lease a1, token 2</div>"#
+        ));
+        assert!(html.contains(">client 2: lease b2, token 3</div>"));
+        assert!(html.contains(r#"id="write0" class="write accepted""#));
+        assert!(html.contains(r#"id="write1" class="write refused""#));
+        assert!(html.contains(r#"id="lease-end0" class="lease-end expired""#));
+        assert!(html.contains(r#"id="lease-end1" class="lease-end revoked""#));
+        assert!(html.contains(
+            "lease a1 (client 1) expired by node 2&#39;s lessor at t=0.450s, revision 4; deleted keys locks/0/00000000000000a1"
+        ));
+        assert!(
+            !html.contains(" stuck"),
+            "nothing is blamed by a passing verdict"
+        );
+
+        let mut unreleased = history.clone();
+        unreleased.lock_holds[0].released_ns = None;
+        let html = render(&unreleased, &Verdict { checks: vec![] });
+        assert!(
+            html.contains(r#"id="hold0" class="hold open" style="left:10.0000%;width:90.0000%;"#),
+            "a hold never released lasts to the end, its end dashed"
+        );
+    }
+
+    #[test]
+    fn the_holds_a_lock_violation_names_are_red_and_listed() {
+        let history = overlapping_holds();
+        let verdict = Verdict {
+            checks: vec![
+                CheckReport {
+                    check: "lock-holders-overlap".into(),
+                    kind: CheckKind::Safety,
+                    result: CheckResult::Violation {
+                        summary: "clients 1 and 2 both held locks/0".into(),
+                        evidence: Evidence::LockHoldersOverlap {
+                            first: Box::new(history.lock_holds[0].clone()),
+                            second: Box::new(history.lock_holds[1].clone()),
+                            overlap_ns: 200_000_000,
+                            owners: vec![history.lock_owners[1].clone()],
+                        },
+                    },
+                },
+                CheckReport {
+                    check: "fenced-resource".into(),
+                    kind: CheckKind::Safety,
+                    result: CheckResult::Violation {
+                        summary: "lost".into(),
+                        evidence: Evidence::LostUpdate {
+                            write_index: 0,
+                            write: Box::new(history.resource_writes[0].clone()),
+                            overwritten: vec![2],
+                            lost: vec![2],
+                        },
+                    },
+                },
+            ],
+        };
+        let html = render(&history, &verdict);
+        assert!(html.contains(r#"id="hold0" class="hold stuck""#));
+        assert!(html.contains(r#"id="hold1" class="hold stuck""#));
+        assert!(html.contains(r#"id="write0" class="write accepted stuck""#));
+        assert!(html.contains(r#"id="write1" class="write refused""#));
+        for id in ["hold0", "hold1", "write0"] {
+            assert!(
+                html.contains(&format!(r##"<a href="#{id}" data-op="{id}">"##)),
+                "the evidence links to {id}"
+            );
+        }
+        assert!(
+            !html.contains("Operations that cannot be placed next"),
+            "no empty list of operations"
+        );
+    }
+
+    #[test]
+    fn key_value_pages_have_no_lock_styles() {
+        let mut history = History::new("t", 1);
+        history.ops.push(op(
+            0,
+            1,
+            "a",
+            "1",
+            Outcome::Ok(KvOutput::Put { revision: 2 }),
+        ));
+        let html = render(&history, &failing_verdict(0));
+        assert!(!html.contains(".hold") && !html.contains("Lock holds"));
+        assert!(html.contains(".controls { margin: 8px 0; }\n</style>"));
+        assert!(html.contains("Operations that cannot be placed next"));
     }
 
     #[test]
