@@ -69,6 +69,9 @@ pub struct Scenario {
     pub faults: Vec<ScheduledFault>,
     /// Swarm mode: more faults drawn from each run's seed (see [`swarm`]).
     pub swarm: Option<SwarmConfig>,
+    /// Bugs planted in the implementation for this run (`bugs = ["lock-no-recheck"]`);
+    /// empty: the correct implementation.
+    pub bugs: bugs::Bugs,
 }
 
 /// The Raft cluster and its tuning. Times are in ticks of `tick_ms`, as raft-rs counts them.

@@ -407,6 +407,7 @@ pub(crate) fn parse(
         election,
         faults,
         swarm,
+        bugs: bugs::Bugs::none(),
     })
 }
 

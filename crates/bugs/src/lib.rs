@@ -1,0 +1,155 @@
+//! The bug zoo: real failures of etcd, its Raft library and its client recipes, each
+//! plantable in lockstep's own implementation by name (`--bug NAME`, `bugs = ["NAME"]`),
+//! so that a check can be shown to catch it while the correct code passes the very same
+//! seeds.
+//!
+//! The correct path is always the default. A planted variant is a small branch next to
+//! the code it corrupts, asking [`Bugs::has`]; the set is threaded explicitly (into each
+//! replica's config and each client), never global, so one process can run a buggy and a
+//! correct cluster side by side.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+/// One plantable bug.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Bug {
+    /// A lock waiter whose lease expired while it waited is still granted the lock: the
+    /// recipe does not re-read its own key after the wait.
+    LockNoRecheck,
+    /// A leader stuck in its Raft loop keeps answering keep-alives from its front end,
+    /// while a new leader expires the lease.
+    LessorStalePrimary,
+    /// A new leader does not extend leases by the election timeout on promotion.
+    PromoteNoExtend,
+    /// Unlock deletes the session's lock key by name, not guarded on its create revision:
+    /// a retried unlock deletes a newer lock of the same session.
+    UnlockByName,
+    /// The client counts its lease's life from when a keep-alive's answer arrived, not
+    /// from when it was sent.
+    ClientDeadlineFromReceipt,
+}
+
+impl Bug {
+    /// Every bug, in the order `lockstep bugs` lists them.
+    pub const ALL: [Bug; 5] = [
+        Bug::LockNoRecheck,
+        Bug::LessorStalePrimary,
+        Bug::PromoteNoExtend,
+        Bug::UnlockByName,
+        Bug::ClientDeadlineFromReceipt,
+    ];
+
+    /// The name a scenario file and `--bug` use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Bug::LockNoRecheck => "lock-no-recheck",
+            Bug::LessorStalePrimary => "lessor-stale-primary",
+            Bug::PromoteNoExtend => "promote-no-extend",
+            Bug::UnlockByName => "unlock-by-name",
+            Bug::ClientDeadlineFromReceipt => "client-deadline-from-receipt",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Bug> {
+        Bug::ALL.into_iter().find(|bug| bug.name() == name)
+    }
+
+    /// What goes wrong, in one line.
+    pub fn description(self) -> &'static str {
+        match self {
+            Bug::LockNoRecheck => {
+                "a lock waiter whose lease expired while it waited is still granted the lock"
+            }
+            Bug::LessorStalePrimary => {
+                "a stuck old leader keeps answering keep-alives while the new leader expires the lease"
+            }
+            Bug::PromoteNoExtend => {
+                "a new leader does not extend leases on promotion; a lease expires before its last renewal + TTL"
+            }
+            Bug::UnlockByName => {
+                "a retried unlock deletes a newer lock key of the same session; another client acquires"
+            }
+            Bug::ClientDeadlineFromReceipt => {
+                "the client counts its lease from a keep-alive's answer, not its send; it acts on a lease already revoked"
+            }
+        }
+    }
+
+    /// Where the bug was reported or fixed.
+    pub fn source(self) -> &'static str {
+        match self {
+            Bug::LockNoRecheck => "etcd #11456 (Jepsen), fixed by etcd PR #11408",
+            Bug::LessorStalePrimary => "etcd #15247 and #12528, fixed by etcd PR #16822",
+            Bug::PromoteNoExtend => "etcd PR #4778 (lessor.Promote(electionTimeout))",
+            Bug::UnlockByName => "etcd #22082",
+            Bug::ClientDeadlineFromReceipt => {
+                "clientv3's keep-alive loop sets its deadline from the response's arrival"
+            }
+        }
+    }
+}
+
+impl fmt::Display for Bug {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The bugs planted in a run; empty: the correct implementation.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Bugs(BTreeSet<Bug>);
+
+impl Bugs {
+    /// No bug: the correct implementation.
+    pub fn none() -> Bugs {
+        Bugs::default()
+    }
+
+    pub fn has(&self, bug: Bug) -> bool {
+        self.0.contains(&bug)
+    }
+
+    pub fn insert(&mut self, bug: Bug) {
+        self.0.insert(bug);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The planted bugs, in [`Bug`] order.
+    pub fn iter(&self) -> impl Iterator<Item = Bug> + '_ {
+        self.0.iter().copied()
+    }
+}
+
+impl FromIterator<Bug> for Bugs {
+    fn from_iter<I: IntoIterator<Item = Bug>>(bugs: I) -> Bugs {
+        Bugs(bugs.into_iter().collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_bug_has_a_distinct_name_that_reads_back() {
+        let names: BTreeSet<&str> = Bug::ALL.iter().map(|bug| bug.name()).collect();
+        assert_eq!(names.len(), Bug::ALL.len());
+        for bug in Bug::ALL {
+            assert_eq!(Bug::from_name(bug.name()), Some(bug));
+            assert!(!bug.description().is_empty() && !bug.source().is_empty());
+        }
+        assert_eq!(Bug::from_name("no-such-bug"), None);
+    }
+
+    #[test]
+    fn a_set_says_which_bugs_it_holds() {
+        let bugs: Bugs = [Bug::UnlockByName].into_iter().collect();
+        assert!(bugs.has(Bug::UnlockByName));
+        assert!(!bugs.has(Bug::LockNoRecheck));
+        assert!(Bugs::none().is_empty());
+    }
+}
