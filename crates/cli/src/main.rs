@@ -1,12 +1,14 @@
 //! `lockstep`: deterministic simulation and chaos testing of Raft-replicated, etcd-like
 //! key-value stores.
 
+mod bugs_command;
 mod check_command;
 mod outcome;
 mod run_command;
 mod seeds;
 mod sweep_command;
 
+use bugs::Bug;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -46,6 +48,13 @@ enum Command {
         /// the replay command repeats the flag.
         #[arg(long = "set", value_name = "FIELD=VALUE")]
         set: Vec<String>,
+        /// Plant a known bug in the implementation, e.g. --bug lock-no-recheck; repeatable.
+        ///
+        /// `lockstep bugs` lists the bugs. It joins the scenario's `bugs` (after any --set
+        /// bugs=…), is announced on its own line in the output and in the report, lands in
+        /// the report's scenario.toml, and the replay command repeats the flag.
+        #[arg(long = "bug", value_name = "NAME", value_parser = bugs_command::parse_bug)]
+        bug: Vec<Bug>,
         /// Where reports go: <DIR>/<scenario>/<seed>/.
         #[arg(long, default_value = "reports", value_name = "DIR")]
         reports: PathBuf,
@@ -73,6 +82,13 @@ enum Command {
         /// the replay command repeats the flag.
         #[arg(long = "set", value_name = "FIELD=VALUE")]
         set: Vec<String>,
+        /// Plant a known bug in the implementation, e.g. --bug lock-no-recheck; repeatable.
+        ///
+        /// `lockstep bugs` lists the bugs. It joins the scenario's `bugs` (after any --set
+        /// bugs=…), is announced on its own line in the output and in the report, lands in
+        /// the report's scenario.toml, and the replay command repeats the flag.
+        #[arg(long = "bug", value_name = "NAME", value_parser = bugs_command::parse_bug)]
+        bug: Vec<Bug>,
         /// Where reports of failing seeds go: <DIR>/<scenario>/<seed>/.
         #[arg(long, default_value = "reports", value_name = "DIR")]
         reports: PathBuf,
@@ -106,6 +122,13 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         html: Option<PathBuf>,
     },
+    /// List the bugs that can be planted (--bug NAME, or `bugs = ["NAME"]` in a scenario):
+    /// name, what goes wrong, where it was reported.
+    ///
+    /// Each is a real failure of etcd, its Raft library or its client recipes, reproduced
+    /// in lockstep's own implementation, so a check can be shown to catch it while the
+    /// correct code passes the very same seeds.
+    Bugs,
 }
 
 fn main() -> ExitCode {
@@ -115,15 +138,17 @@ fn main() -> ExitCode {
             scenario,
             seed,
             set,
+            bug,
             reports,
-        } => run_command::run(&scenario, &set, seed, &reports),
+        } => run_command::run(&scenario, &set, &bug, seed, &reports),
         Command::Sweep {
             scenario,
             seeds,
             jobs,
             set,
+            bug,
             reports,
-        } => sweep_command::sweep(&scenario, &set, &seeds, jobs, &reports),
+        } => sweep_command::sweep(&scenario, &set, &bug, &seeds, jobs, &reports),
         Command::Check {
             paths,
             model,
@@ -139,6 +164,7 @@ fn main() -> ExitCode {
             };
             check_command::check(&paths, &options)
         }
+        Command::Bugs => bugs_command::list(),
     };
     ExitCode::from(code)
 }

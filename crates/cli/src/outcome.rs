@@ -1,5 +1,6 @@
 //! What the commands share: exit codes, loading scenarios, judging a run, replay commands.
 
+use bugs::{Bug, Bugs};
 use check::{Budget, Verdict};
 use scenario::{Override, Scenario};
 use std::path::Path;
@@ -29,17 +30,51 @@ pub fn write_line(arguments: std::fmt::Arguments) {
 /// Exit code for bad input or usage.
 pub const EXIT_BAD_INPUT: u8 = 2;
 
-/// Loads a scenario with its `--set` overrides (returned too, for replay commands), or
-/// prints why not.
-pub fn load_scenario(path: &Path, sets: &[String]) -> Result<(Scenario, Vec<Override>), u8> {
+/// What the command line changed in the scenario file: what a replay command repeats.
+pub struct Changes {
+    /// The `--set` flags, in order.
+    pub overrides: Vec<Override>,
+    /// The `--bug` flags: planted on top of the bugs the file (and `--set bugs=…`) plants.
+    pub bugs: Bugs,
+}
+
+/// Loads a scenario with its `--set` overrides and `--bug` plants (returned too, for
+/// replay commands), or prints why not.
+pub fn load_scenario(
+    path: &Path,
+    sets: &[String],
+    planted: &[Bug],
+) -> Result<(Scenario, Changes), u8> {
     let loaded = sets
         .iter()
         .map(|text| Override::parse(text))
         .collect::<Result<Vec<_>, _>>()
         .and_then(|overrides| Ok((Scenario::load_with(path, &overrides)?, overrides)));
-    loaded.map_err(|error| {
+    let (mut scenario, overrides) = loaded.map_err(|error| {
         eprintln!("error: {error}");
         EXIT_BAD_INPUT
+    })?;
+    let bugs: Bugs = planted.iter().copied().collect();
+    for bug in bugs.iter() {
+        scenario.bugs.insert(bug);
+    }
+    Ok((scenario, Changes { overrides, bugs }))
+}
+
+/// The names of the bugs planted in `scenario`, in [`Bug`] order.
+pub fn bug_names(scenario: &Scenario) -> Vec<&'static str> {
+    scenario.bugs.iter().map(Bug::name).collect()
+}
+
+/// "planted bugs: …", for a run's header; `None` when the code is the correct one. A line
+/// of its own, so that nobody reading a run's output takes a failure of deliberately
+/// broken code for a bug in the real one, or its pass for a pass of the real one.
+pub fn planted_bugs_line(scenario: &Scenario) -> Option<String> {
+    (!scenario.bugs.is_empty()).then(|| {
+        format!(
+            "planted bugs: {} (the implementation is broken on purpose; see `lockstep bugs`)",
+            bug_names(scenario).join(", ")
+        )
     })
 }
 
@@ -63,10 +98,11 @@ pub fn worse(a: u8, b: u8) -> u8 {
     }
 }
 
-/// The one-line command that replays `scenario` with `seed` and the same overrides, in the
-/// form the user ran lockstep: through `cargo run` or the binary itself. Arguments are
-/// quoted for a POSIX shell where they need it (`--set 'swarm.for_ms=[100, 900]'`).
-pub fn replay_command(scenario: &Path, overrides: &[Override], seed: u64) -> String {
+/// The one-line command that replays `scenario` with `seed` and the same `--set` and
+/// `--bug` flags, in the form the user ran lockstep: through `cargo run` or the binary
+/// itself. Arguments are quoted for a POSIX shell where they need it (`--set
+/// 'swarm.for_ms=[100, 900]'`).
+pub fn replay_command(scenario: &Path, changes: &Changes, seed: u64) -> String {
     let program = if std::env::var_os("CARGO").is_some() {
         "cargo run --release --".to_string()
     } else {
@@ -78,8 +114,11 @@ pub fn replay_command(scenario: &Path, overrides: &[Override], seed: u64) -> Str
         "{program} run {} --seed {seed}",
         shell_word(&scenario.display().to_string())
     );
-    for change in overrides {
+    for change in &changes.overrides {
         command += &format!(" --set {}", shell_word(change.as_str()));
+    }
+    for bug in changes.bugs.iter() {
+        command += &format!(" --bug {}", shell_word(bug.name()));
     }
     command
 }

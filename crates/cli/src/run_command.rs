@@ -1,14 +1,23 @@
 //! `lockstep run`: one scenario, one seed, one report.
 
-use crate::outcome::{judge, load_scenario, replay_command, say, scenario_as_run};
+use crate::outcome::{
+    bug_names, judge, load_scenario, planted_bugs_line, replay_command, say, scenario_as_run,
+};
+use bugs::Bug;
 use history::{History, Outcome};
 use report::{run_directory, RunReport};
 use std::hash::{BuildHasher, Hasher};
 use std::path::Path;
 use std::time::Instant;
 
-pub fn run(path: &Path, sets: &[String], seed: Option<u64>, reports_root: &Path) -> u8 {
-    let (scenario, overrides) = match load_scenario(path, sets) {
+pub fn run(
+    path: &Path,
+    sets: &[String],
+    planted: &[Bug],
+    seed: Option<u64>,
+    reports_root: &Path,
+) -> u8 {
+    let (scenario, changes) = match load_scenario(path, sets, planted) {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
@@ -23,6 +32,9 @@ pub fn run(path: &Path, sets: &[String], seed: Option<u64>, reports_root: &Path)
         scenario.duration_ms as f64 / 1e3,
         scenario.liveness.timeout_ms as f64 / 1e3,
     );
+    if let Some(line) = planted_bugs_line(&scenario) {
+        say!("{line}");
+    }
 
     let started = Instant::now();
     let output = sim::run_on_fresh_thread(&scenario, seed);
@@ -52,7 +64,7 @@ pub fn run(path: &Path, sets: &[String], seed: Option<u64>, reports_root: &Path)
     }
     say!("{}", verdict.summary().trim_end());
 
-    let replay = replay_command(path, &overrides, seed);
+    let replay = replay_command(path, &changes, seed);
     let directory = run_directory(reports_root, &scenario.name, seed);
     let scenario_toml = scenario_as_run(&scenario, seed);
     let report = RunReport {
@@ -60,6 +72,7 @@ pub fn run(path: &Path, sets: &[String], seed: Option<u64>, reports_root: &Path)
         history,
         verdict: &verdict,
         replay_command: &replay,
+        planted_bugs: &bug_names(&scenario),
     };
     match report.write(&directory) {
         Ok(()) => say!("report: {}/", directory.display()),

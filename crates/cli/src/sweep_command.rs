@@ -1,9 +1,11 @@
 //! `lockstep sweep`: many seeds of one scenario on all cores.
 
 use crate::outcome::{
-    judge, load_scenario, replay_command, say, scenario_as_run, worse, EXIT_BAD_INPUT,
+    bug_names, judge, load_scenario, planted_bugs_line, replay_command, say, scenario_as_run,
+    worse, EXIT_BAD_INPUT,
 };
 use crate::seeds::parse_seed_range;
+use bugs::Bug;
 use check::Verdict;
 use history::History;
 use report::{run_directory, RunReport};
@@ -37,11 +39,12 @@ const EXIT_PANIC: u8 = 1;
 pub fn sweep(
     path: &Path,
     sets: &[String],
+    planted: &[Bug],
     seeds: &str,
     jobs: Option<usize>,
     reports_root: &Path,
 ) -> u8 {
-    let (scenario, overrides) = match load_scenario(path, sets) {
+    let (scenario, changes) = match load_scenario(path, sets, planted) {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
@@ -62,6 +65,10 @@ pub fn sweep(
         range.start,
         range.end
     );
+    if let Some(line) = planted_bugs_line(&scenario) {
+        say!("{line}");
+    }
+    let planted_bugs = bug_names(&scenario);
 
     let started = Instant::now();
     let next_seed = AtomicU64::new(range.start);
@@ -115,7 +122,7 @@ pub fn sweep(
             ops += result.ops;
             if let Some(SeedFailure::Panic(message)) = &result.failure {
                 exit_code = worse(exit_code, EXIT_PANIC);
-                let replay = replay_command(path, &overrides, result.seed);
+                let replay = replay_command(path, &changes, result.seed);
                 if interactive {
                     eprint!("\r\x1b[K");
                 }
@@ -128,7 +135,7 @@ pub fn sweep(
             if let Some(SeedFailure::Check { verdict, history }) = &result.failure {
                 let code = verdict.exit_code() as u8;
                 exit_code = worse(exit_code, code);
-                let replay = replay_command(path, &overrides, result.seed);
+                let replay = replay_command(path, &changes, result.seed);
                 let directory = run_directory(reports_root, &scenario.name, result.seed);
                 let scenario_toml = scenario_as_run(&scenario, result.seed);
                 let report = RunReport {
@@ -136,6 +143,7 @@ pub fn sweep(
                     history,
                     verdict,
                     replay_command: &replay,
+                    planted_bugs: &planted_bugs,
                 };
                 if let Err(error) = report.write(&directory) {
                     eprintln!("warning: could not write {}: {error}", directory.display());

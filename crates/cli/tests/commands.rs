@@ -650,3 +650,184 @@ fn run_and_sweep_help_explain_set() {
         assert!(text.contains("--set cluster.election_ticks=20"), "{text}");
     }
 }
+
+#[test]
+fn bug_plants_a_bug_in_the_run_its_report_and_its_replay_command() {
+    let reports = scratch("bug-report");
+    let output = lockstep(&[
+        "run",
+        "scenarios/smoke.toml",
+        "--seed",
+        "1",
+        "--bug",
+        "unlock-by-name",
+        "--bug",
+        "lock-no-recheck",
+        "--bug",
+        "unlock-by-name",
+        "--reports",
+        reports.to_str().unwrap(),
+    ]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}{}", stderr(&output));
+    // Right under the header, on a line of its own.
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[1].starts_with("running smoke: "), "{text}");
+    assert!(
+        lines[2].starts_with("planted bugs: lock-no-recheck, unlock-by-name ("),
+        "{text}"
+    );
+    let directory = reports.join("smoke/1");
+    let scenario = std::fs::read_to_string(directory.join("scenario.toml")).unwrap();
+    assert!(
+        scenario.contains("\nbugs = [\"lock-no-recheck\", \"unlock-by-name\"]\n"),
+        "{scenario}"
+    );
+    let summary = std::fs::read_to_string(directory.join("summary.md")).unwrap();
+    assert!(
+        summary.contains("**Planted bugs: lock-no-recheck, unlock-by-name.**"),
+        "{summary}"
+    );
+    let replay = summary
+        .lines()
+        .find(|line| line.starts_with("Replay: "))
+        .expect("a replay line");
+    assert!(
+        replay.ends_with(
+            "run scenarios/smoke.toml --seed 1 --bug lock-no-recheck --bug unlock-by-name`"
+        ),
+        "{replay}"
+    );
+
+    // The report's scenario plants the bugs by itself.
+    let again = scratch("bug-report-replay");
+    let replayed = lockstep(&[
+        "run",
+        directory.join("scenario.toml").to_str().unwrap(),
+        "--reports",
+        again.to_str().unwrap(),
+    ]);
+    let text = stdout(&replayed);
+    assert!(
+        text.contains("\nplanted bugs: lock-no-recheck, unlock-by-name ("),
+        "{text}"
+    );
+    assert_eq!(
+        std::fs::read(directory.join("history.json")).unwrap(),
+        std::fs::read(again.join("smoke/1/history.json")).unwrap()
+    );
+
+    // The correct code says nothing of bugs.
+    let correct = lockstep(&[
+        "run",
+        "scenarios/smoke.toml",
+        "--seed",
+        "1",
+        "--reports",
+        scratch("bug-report-none").to_str().unwrap(),
+    ]);
+    assert!(
+        !stdout(&correct).contains("planted"),
+        "{}",
+        stdout(&correct)
+    );
+}
+
+#[test]
+fn a_sweep_with_bug_says_so_and_repeats_the_flag_in_each_replay_command() {
+    let reports = scratch("bug-sweep");
+    let output = lockstep(&[
+        "sweep",
+        "scenarios/smoke.toml",
+        "--seeds",
+        "0..2",
+        "--set",
+        "liveness.timeout_ms=1",
+        "--set",
+        "duration_ms=2000",
+        "--bug",
+        "promote-no-extend",
+        "--reports",
+        reports.to_str().unwrap(),
+    ]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(3), "{text}");
+    assert!(
+        text.lines()
+            .nth(1)
+            .is_some_and(|line| line.starts_with("planted bugs: promote-no-extend (")),
+        "{text}"
+    );
+    for seed in 0..2 {
+        assert!(
+            text.contains(&format!(
+                "--seed {seed} --set liveness.timeout_ms=1 --set duration_ms=2000 --bug promote-no-extend\n"
+            )),
+            "{text}"
+        );
+        let scenario =
+            std::fs::read_to_string(reports.join(format!("smoke/{seed}/scenario.toml"))).unwrap();
+        assert!(
+            scenario.contains("\nbugs = [\"promote-no-extend\"]\n"),
+            "{scenario}"
+        );
+    }
+}
+
+#[test]
+fn an_unknown_bug_exits_2_naming_the_flag_and_the_known_bugs() {
+    for command in ["run", "sweep"] {
+        let output = lockstep(&[command, "scenarios/smoke.toml", "--bug", "lock-no-rechek"]);
+        let message = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{command}: {message}");
+        assert!(
+            message.contains("invalid value 'lock-no-rechek' for '--bug <NAME>': no such bug"),
+            "{command}: {message}"
+        );
+        for bug in bugs::Bug::ALL {
+            assert!(message.contains(bug.name()), "{command}: {message}");
+        }
+        assert!(!message.contains("panicked"), "{command}: {message}");
+    }
+    // Through `--set`, the scenario's own field is named.
+    let output = lockstep(&[
+        "run",
+        "scenarios/smoke.toml",
+        "--set",
+        r#"bugs=["lock-no-rechek"]"#,
+    ]);
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{message}");
+    assert!(
+        message.starts_with(
+            r#"error: --set bugs=["lock-no-rechek"]: field `bugs`: expected the name of a known bug"#
+        ),
+        "{message}"
+    );
+}
+
+#[test]
+fn bugs_lists_every_bug_with_its_description_and_source() {
+    let output = lockstep(&["bugs"]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}{}", stderr(&output));
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), bugs::Bug::ALL.len(), "{text}");
+    for (line, bug) in lines.iter().zip(bugs::Bug::ALL) {
+        assert!(line.starts_with(&format!("{} ", bug.name())), "{line}");
+        assert!(line.contains(bug.description()), "{line}");
+        assert!(line.contains(bug.source()), "{line}");
+    }
+}
+
+#[test]
+fn run_and_sweep_help_explain_bug() {
+    for command in ["run", "sweep"] {
+        let output = lockstep(&[command, "--help"]);
+        let text = stdout(&output);
+        assert!(text.contains("--bug <NAME>"), "{text}");
+        assert!(text.contains("`lockstep bugs` lists the bugs"), "{text}");
+    }
+    let text = stdout(&lockstep(&["--help"]));
+    assert!(text.contains("bugs "), "{text}");
+}

@@ -24,6 +24,9 @@ pub struct RunReport<'a> {
     pub verdict: &'a Verdict,
     /// The one-line command that replays this run.
     pub replay_command: &'a str,
+    /// The names of the bugs planted in the implementation for this run; empty: the
+    /// correct code.
+    pub planted_bugs: &'a [&'a str],
 }
 
 /// Where the report of `scenario` run with `seed` goes under `reports_root`.
@@ -60,6 +63,16 @@ impl RunReport<'_> {
             history.scenario, history.seed
         )
         .unwrap();
+        // Said before the verdict, so that nobody takes the verdict on deliberately broken
+        // code for one on the real implementation.
+        if !self.planted_bugs.is_empty() {
+            writeln!(
+                out,
+                "**Planted bugs: {}.** The implementation was broken on purpose for this run; `lockstep bugs` describes each.\n",
+                self.planted_bugs.join(", ")
+            )
+            .unwrap();
+        }
         writeln!(out, "Replay: `{}`\n", self.replay_command).unwrap();
         writeln!(
             out,

@@ -316,7 +316,7 @@ mod tests {
         );
         assert_eq!(
             message(&["clients=3"]),
-            "--set clients=3: no field `clients` at the top level; expected one of name, description, seed, duration_ms, cluster, network, workload, liveness, lock, lease, election, swarm"
+            "--set clients=3: no field `clients` at the top level; expected one of name, description, seed, duration_ms, bugs, cluster, network, workload, liveness, lock, lease, election, swarm"
         );
         assert_eq!(
             message(&["cluster=3"]),
@@ -443,6 +443,22 @@ mod tests {
     }
 
     #[test]
+    fn bugs_are_set_as_a_list_of_names() {
+        let scenario = parse(&[r#"bugs=["lock-no-recheck", "unlock-by-name"]"#]).unwrap();
+        let planted: Vec<bugs::Bug> = scenario.bugs.iter().collect();
+        assert_eq!(planted, [bugs::Bug::LockNoRecheck, bugs::Bug::UnlockByName]);
+        assert!(parse(&["bugs=[]"]).unwrap().bugs.is_empty());
+        let unknown = message(&[r#"bugs=["lock-no-recheck", "no-such-bug"]"#]);
+        assert!(
+            unknown.starts_with(
+                r#"--set bugs=["lock-no-recheck", "no-such-bug"]: field `bugs`: expected the name of a known bug (see `lockstep bugs`), one of lock-no-recheck, "#
+            ),
+            "{unknown}"
+        );
+        assert!(unknown.ends_with(r#"found "no-such-bug""#), "{unknown}");
+    }
+
+    #[test]
     fn values_are_toml_and_bare_words_are_strings() {
         assert_eq!(
             parse(&["name=lock-pause.fenced"]).unwrap().name,
@@ -487,6 +503,7 @@ mod tests {
         let mut full = Scenario::parse(FILE, "file.toml", "file").unwrap();
         full.swarm = Some(crate::SwarmConfig::default());
         full.cluster.lease_checkpoint_ms = 2_000;
+        full.bugs = [bugs::Bug::PromoteNoExtend].into_iter().collect();
         // The lock workload, so that its table is written (and set) too.
         full.workload.kind = crate::WorkloadKind::Lock;
         full.lock = crate::LockConfig {
@@ -515,6 +532,7 @@ mod tests {
         assert_eq!(again.workload, full.workload);
         assert_eq!(again.lock, full.lock);
         assert_eq!(again.swarm, full.swarm);
+        assert_eq!(again.bugs, full.bugs);
         assert_eq!(again.seed, Some(3));
     }
 }

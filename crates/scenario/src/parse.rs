@@ -24,6 +24,7 @@ struct RawScenario {
     description: Field<String>,
     seed: Field<u64>,
     duration_ms: Field<u64>,
+    bugs: Field<Vec<Spanned<String>>>,
     cluster: Option<RawCluster>,
     network: Option<RawNetwork>,
     workload: Option<RawWorkload>,
@@ -337,6 +338,7 @@ pub(crate) fn parse(
         "a duration in ms",
     )?;
 
+    let bugs = parse_bugs(&report, raw.bugs)?;
     let cluster = parse_cluster(&report, raw.cluster)?;
     let network = parse_network(&report, raw.network)?;
     let workload = parse_workload(&report, raw.workload)?;
@@ -407,8 +409,35 @@ pub(crate) fn parse(
         election,
         faults,
         swarm,
-        bugs: bugs::Bugs::none(),
+        bugs,
     })
+}
+
+/// The bugs to plant, by name; a name given twice plants its bug once. An unknown name is
+/// an error at that name: a misspelt bug left out would run the correct code, and its pass
+/// would read as a check missing the bug.
+fn parse_bugs(
+    report: &Reporter,
+    raw: Field<Vec<Spanned<String>>>,
+) -> Result<bugs::Bugs, ScenarioError> {
+    raw.map(Spanned::into_inner)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|name| {
+            bugs::Bug::from_name(name.get_ref()).ok_or_else(|| {
+                let known: Vec<&str> = bugs::Bug::ALL.iter().map(|bug| bug.name()).collect();
+                report.error(
+                    Some(name.span()),
+                    "bugs",
+                    format!(
+                        "expected the name of a known bug (see `lockstep bugs`), one of {}, found {:?}",
+                        known.join(", "),
+                        name.get_ref()
+                    ),
+                )
+            })
+        })
+        .collect()
 }
 
 fn parse_cluster(

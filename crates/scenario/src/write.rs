@@ -20,6 +20,11 @@ impl Scenario {
             writeln!(out, "seed = {seed}").unwrap();
         }
         writeln!(out, "duration_ms = {}", self.duration_ms).unwrap();
+        // Only when some are planted: the file of a correct run stays as it always was.
+        if !self.bugs.is_empty() {
+            let names: Vec<String> = self.bugs.iter().map(|bug| quoted(bug.name())).collect();
+            writeln!(out, "bugs = [{}]", names.join(", ")).unwrap();
+        }
 
         let c = &self.cluster;
         writeln!(out, "\n[cluster]").unwrap();

@@ -1,5 +1,6 @@
 //! Scenario files: defaults, round trips and precise errors.
 
+use bugs::{Bug, Bugs};
 use scenario::{
     ClientTarget, ElectionConfig, FaultAction, LeaseConfig, LinkEffect, LinkSelector, LockConfig,
     MessageKind, NodeTarget, PersistStep, Scenario, ScenarioError, ScheduledFault, WorkloadKind,
@@ -397,6 +398,60 @@ fn written_scenarios_read_back_identically() {
         );
         assert_eq!(parse(&scenario.to_toml(None)).unwrap(), scenario);
     }
+}
+
+#[test]
+fn planted_bugs_are_read_by_name_and_written_back() {
+    let text = "bugs = [\"unlock-by-name\", \"lock-no-recheck\", \"unlock-by-name\"]\n";
+    let scenario = parse(text).unwrap();
+    let planted: Vec<Bug> = scenario.bugs.iter().collect();
+    assert_eq!(
+        planted,
+        [Bug::LockNoRecheck, Bug::UnlockByName],
+        "a duplicate plants once"
+    );
+    let written = scenario.to_toml(Some(7));
+    assert!(
+        written.contains("\nbugs = [\"lock-no-recheck\", \"unlock-by-name\"]\n"),
+        "{written}"
+    );
+    assert_eq!(
+        parse(&written).unwrap(),
+        Scenario {
+            seed: Some(7),
+            ..scenario
+        }
+    );
+    // Every bug reads back by its own name.
+    let every = format!(
+        "bugs = [{}]\n",
+        Bug::ALL.map(|bug| format!("{:?}", bug.name())).join(", ")
+    );
+    let all = parse(&every).unwrap();
+    assert_eq!(all.bugs, Bug::ALL.into_iter().collect::<Bugs>());
+    assert_eq!(parse(&all.to_toml(None)).unwrap(), all);
+    // None planted: no `bugs` line, and an empty list is the correct code too.
+    assert!(parse("").unwrap().bugs.is_empty());
+    assert!(!parse("").unwrap().to_toml(None).contains("bugs"));
+    assert!(parse("bugs = []\n").unwrap().bugs.is_empty());
+}
+
+#[test]
+fn an_unknown_bug_is_an_error_at_its_name() {
+    let e =
+        error("duration_ms = 100\nbugs = [\n  \"lock-no-recheck\",\n  \"lock-no-rechek\",\n]\n");
+    assert_eq!((e.line, e.column, e.field.as_str()), (4, 3, "bugs"), "{e}");
+    let known: Vec<&str> = Bug::ALL.iter().map(|bug| bug.name()).collect();
+    assert_eq!(
+        e.message,
+        format!(
+            "expected the name of a known bug (see `lockstep bugs`), one of {}, found \"lock-no-rechek\"",
+            known.join(", ")
+        )
+    );
+    let e = error("bugs = \"lock-no-recheck\"\n");
+    assert_eq!(e.line, 1, "{e}");
+    assert!(e.message.contains("expected a sequence"), "{e}");
 }
 
 #[test]
