@@ -21,6 +21,8 @@
 //! - `lease-bounds` ([`check_lease_bounds`]): no lease expired before the TTL of an
 //!   acknowledged renewal had elapsed, from its send time, on the clock of the leader that
 //!   expired it ([`local_elapsed_ns`]).
+//! - `lease-belief` ([`check_lease_belief`]): no client believed its lease alive past an
+//!   acknowledged renewal's send time + TTL while the lease had already ended.
 //! - `lease-expiry-liveness` ([`check_lease_expiry_liveness`]): after the faults stopped,
 //!   every lapsed lease expired within its TTL plus three election timeouts.
 //! - `liveness` ([`check_liveness`]): after the faults stopped, a write and then a read
@@ -38,6 +40,7 @@ mod election_safety;
 mod evidence;
 mod fenced_resource;
 pub mod import;
+mod lease_belief;
 mod lease_bounds;
 mod lease_end_deletions;
 mod lease_expiry_liveness;
@@ -59,6 +62,7 @@ pub use import::edn_kv::parse_edn_kv_history;
 pub use import::edn_mutex::parse_edn_mutex_history;
 pub use import::jepsen_log::{parse_jepsen_register_log, RegisterOperation};
 pub use import::{detect_format, HistoryFormat, ImportError};
+pub use lease_belief::check_lease_belief;
 pub use lease_bounds::check_lease_bounds;
 pub use lease_expiry_liveness::check_lease_expiry_liveness;
 pub use linearizability::check_linearizable;
@@ -97,6 +101,7 @@ pub fn check_history(history: &history::History, budget: &Budget) -> Verdict {
     checks.extend(check_lock_exclusion(history));
     checks.extend(check_fenced_resource(history));
     checks.extend(check_lease_bounds(history));
+    checks.extend(check_lease_belief(history));
     checks.extend(check_lease_expiry_liveness(history));
     checks.push(check_liveness(history));
     Verdict { checks }

@@ -2,8 +2,10 @@
 //!
 //! - `lock-owner` (server truth): a client may only believe it holds a lock if the store
 //!   made its key the owner: at the revision its wait ended on, the owner recorded by the
-//!   store must be its key. A recipe bug (granting a waiter whose key expired, deleting a
-//!   newer key of the same session) breaks this.
+//!   store must be its key (a waiter whose key expired must not be granted the lock). And
+//!   while it holds the lock, its key may only stop being the owner by its lease's end: a
+//!   key deleted under its holder otherwise (a stale unlock of the same session deleting
+//!   by name) is a recipe bug.
 //! - `lock-holders-overlap` (client view): two clients' critical sections must not overlap
 //!   in simulated time. A holder paused past its lease's TTL still believes it holds the
 //!   lock while the store has moved on, so with etcd's recipe this can happen even when the
@@ -32,7 +34,59 @@ fn owner_at<'h>(history: &'h History, lock: &str, revision: u64) -> Option<&'h L
         .max_by_key(|change| change.revision)
 }
 
+/// The first change of `hold`'s lock, while it was held, that took ownership from the
+/// holder's key without its lease having ended: the key was deleted some other way.
+fn taken_from_holder<'h>(
+    history: &'h History,
+    hold: &LockHold,
+    held_until_ns: u64,
+) -> Option<&'h LockOwnership> {
+    let change = history
+        .lock_owners
+        .iter()
+        .filter(|change| change.lock == hold.lock && change.revision > hold.observed_revision)
+        .take_while(|change| change.at_ns < held_until_ns)
+        .find(|change| {
+            change
+                .owner
+                .as_ref()
+                .is_none_or(|owner| owner.key != hold.key)
+        })?;
+    let lease_ended = history
+        .lease_ends
+        .iter()
+        .any(|end| end.lease == hold.lease && end.revision <= change.revision);
+    (!lease_ended).then_some(change)
+}
+
 fn check_owner(history: &History) -> CheckReport {
+    let run_end = run_end_ns(history);
+    let taken = history.lock_holds.iter().find_map(|hold| {
+        let held_until_ns = hold.released_ns.unwrap_or(run_end);
+        taken_from_holder(history, hold, held_until_ns).map(|change| (hold, change))
+    });
+    if let Some((hold, change)) = taken {
+        return CheckReport {
+            check: "lock-owner".to_string(),
+            kind: CheckKind::Safety,
+            result: CheckResult::Violation {
+                summary: format!(
+                    "client {}'s key {} stopped owning {} at revision {} ({}) while the client held it from {} and its lease {:x} was alive: the key was deleted by something other than its lease's end",
+                    hold.client,
+                    hold.key,
+                    hold.lock,
+                    change.revision,
+                    seconds(change.at_ns),
+                    seconds(hold.acquired_ns),
+                    hold.lease
+                ),
+                evidence: Evidence::LockKeyTakenFromHolder {
+                    hold: Box::new(hold.clone()),
+                    change: Box::new(change.clone()),
+                },
+            },
+        };
+    }
     let wrongly_held = history.lock_holds.iter().find_map(|hold| {
         let owner = owner_at(history, &hold.lock, hold.observed_revision);
         let owned = owner
@@ -44,7 +98,7 @@ fn check_owner(history: &History) -> CheckReport {
     });
     let result = match wrongly_held {
         None => CheckResult::ok(format!(
-            "{} holds, each by the key the store made owner",
+            "{} holds, each by the key the store made owner, none taken from its holder but by its lease's end",
             history.lock_holds.len()
         )),
         Some((hold, owner)) => {

@@ -138,6 +138,12 @@ pub enum Evidence {
         hold: Box<history::LockHold>,
         owner: Option<Box<history::LockOwnership>>,
     },
+    /// While `hold` lasted, the store's owner of its lock changed away from its key
+    /// (`change`) although the holder's lease had not ended: the key was deleted otherwise.
+    LockKeyTakenFromHolder {
+        hold: Box<history::LockHold>,
+        change: Box<history::LockOwnership>,
+    },
     /// Two clients' critical sections overlapped for `overlap_ns`, not both fenced;
     /// `owners`: who the store made owner meanwhile.
     LockHoldersOverlap {
@@ -170,6 +176,12 @@ pub enum Evidence {
         early_ns: u64,
         elapsed_local_ns: u64,
         early_real_ns: i64,
+    },
+    /// A client believed its lease alive past `renewal`'s send time + TTL (it counted
+    /// from the answer's arrival) while the lease had already ended with `end`.
+    LeaseBelievedTooLong {
+        renewal: Box<history::LeaseRenewal>,
+        end: Box<history::LeaseEnd>,
     },
     /// A lease outlived the deadline by which a healthy cluster must expire it:
     /// `last_renewal` may have renewed it by `ttl_s`, so it was due by `deadline_ns`; it

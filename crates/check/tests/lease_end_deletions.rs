@@ -53,6 +53,7 @@ fn lease_history(reads: Vec<Op>) -> History {
             at_ns: S / 2 + S / 100,
             ttl_s: 2,
         }),
+        believed_until_ns: None,
     });
     history.ops.push(put(0, S, KEY, 2));
     history.ops.extend(reads);

@@ -1,7 +1,10 @@
 //! The lock, resource and lease checks on hand-built histories: each must fail where the
 //! property breaks and pass where it holds.
 
-use check::{check_fenced_resource, check_lease_bounds, check_lock_exclusion, CheckResult};
+use check::{
+    check_fenced_resource, check_lease_belief, check_lease_bounds, check_lock_exclusion,
+    CheckResult,
+};
 use check::{check_history, check_lease_expiry_liveness, Budget, CheckKind, CheckReport, Evidence};
 use history::{
     Fault, FaultEvent, History, LeaseAck, LeaseEnd, LeaseRenewal, LivenessProbe, LockHold,
@@ -72,8 +75,14 @@ fn holds_one_after_the_other_by_the_owner_pass() {
 #[test]
 fn a_paused_holder_overlapping_the_next_one_fails_unless_both_fenced() {
     let mut history = handed_over_cleanly();
-    // Client 1 was paused past its lease: it left its critical section only at 4.5 s.
+    // Client 1 was paused past its lease, which expired (deleting its key at revision
+    // 12): it left its critical section only at 4.5 s.
     history.lock_holds[0].released_ns = Some(4 * S + S / 2);
+    history.lease_ends = vec![LeaseEnd {
+        revision: 12,
+        keys: vec!["jobs/1".to_string()],
+        ..expiry(1, 3 * S)
+    }];
     let reports = check_lock_exclusion(&history);
     assert!(is_ok(report(&reports, "lock-owner")), "the store was right");
     let overlap = report(&reports, "lock-holders-overlap");
@@ -185,6 +194,7 @@ fn renewal(lease: u64, sent_s: u64, ttl_s: u64) -> LeaseRenewal {
             at_ns: sent_s * S + S / 100,
             ttl_s,
         }),
+        believed_until_ns: None,
     }
 }
 
@@ -458,4 +468,71 @@ fn a_lease_revoked_by_a_client_or_a_history_without_a_bound_demands_no_expiry() 
     history.liveness = None;
     assert!(is_ok(&check_lease_expiry_liveness(&history).unwrap()));
     assert!(check_lease_expiry_liveness(&History::new("no leases", 1)).is_none());
+}
+
+/// A lease ended at 5 s; client 1's keep-alive was sent at 2 s and answered at 2.8 s with a
+/// 2 s TTL: it may believe the lease until 4 s.
+fn belief_history(believed_until_ns: u64) -> History {
+    let mut history = History::new("leases", 1);
+    history.lease_renewals = vec![LeaseRenewal {
+        client: 1,
+        lease: 7,
+        sent_ns: 2 * S,
+        acked: Some(LeaseAck {
+            at_ns: 2 * S + 8 * S / 10,
+            ttl_s: 2,
+        }),
+        believed_until_ns: Some(believed_until_ns),
+    }];
+    history.lease_ends = vec![expiry(7, 4 * S + S / 2)];
+    history
+}
+
+#[test]
+fn a_client_believing_its_lease_past_send_plus_ttl_after_it_ended_fails() {
+    assert!(check_lease_belief(&History::new("leases", 1)).is_none());
+    // Counted from the answer: until 4.8 s, past the end at 4.5 s.
+    let report = check_lease_belief(&belief_history(4 * S + 8 * S / 10)).unwrap();
+    match &report.result {
+        CheckResult::Violation {
+            summary,
+            evidence: Evidence::LeaseBelievedTooLong { renewal, end },
+        } => {
+            assert!(
+                summary.contains("client 1 believed lease 7 alive until 4.800 s"),
+                "{summary}"
+            );
+            assert!(summary.contains("allowed until 4.000 s"), "{summary}");
+            assert_eq!((renewal.lease, end.at_ns), (7, 4 * S + S / 2));
+        }
+        other => panic!("expected a violation, got {other:?}"),
+    }
+    // Counted from the send: until 4 s, before the end: fine.
+    let report = check_lease_belief(&belief_history(4 * S)).unwrap();
+    assert!(
+        matches!(report.result, CheckResult::Ok { .. }),
+        "{report:?}"
+    );
+}
+
+#[test]
+fn a_key_deleted_under_its_holder_while_its_lease_lived_fails_lock_owner() {
+    // As above, but nothing ended client 1's lease: its key was deleted another way (a
+    // stale unlock of the same session, deleting by name) while it held the lock.
+    let mut history = handed_over_cleanly();
+    history.lock_holds[0].released_ns = Some(4 * S + S / 2);
+    let reports = check_lock_exclusion(&history);
+    match &report(&reports, "lock-owner").result {
+        CheckResult::Violation {
+            summary,
+            evidence: Evidence::LockKeyTakenFromHolder { hold, change },
+        } => {
+            assert!(
+                summary.contains("client 1's key jobs/1 stopped owning jobs at revision 12"),
+                "{summary}"
+            );
+            assert_eq!((hold.client, change.revision), (1, 12));
+        }
+        other => panic!("expected the key taken from its holder, got {other:?}"),
+    }
 }

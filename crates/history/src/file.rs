@@ -261,6 +261,7 @@ mod tests {
             lease: 7,
             sent_ns: 1,
             acked: Some(crate::LeaseAck { at_ns: 2, ttl_s: 2 }),
+            believed_until_ns: None,
         }];
         history.lease_ends = vec![crate::LeaseEnd {
             lease: 7,

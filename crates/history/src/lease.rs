@@ -17,6 +17,10 @@ pub struct LeaseRenewal {
     /// When the acknowledgement arrived, with the TTL it granted; `None`: none arrived
     /// (the request may still have renewed the lease).
     pub acked: Option<LeaseAck>,
+    /// Until when the client believed the lease alive after this acknowledgement, by its
+    /// own reckoning (a correct client: at most `sent_ns + ttl_s`). Left out when unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub believed_until_ns: Option<SimTimeNs>,
 }
 
 /// An acknowledged grant or keep-alive.

@@ -8,6 +8,7 @@ use crate::MembershipChange;
 use crate::{
     ClientError, ClientReply, DiskWrite, Lessor, LogStorage, ReadyStep, RequestTag, SimDisk,
 };
+use bugs::{Bug, Bugs};
 use kv::LeaseId;
 use raft::eraftpb::{
     ConfChange, ConfChangeType, ConfChangeV2, Entry, EntryType, Message, Snapshot, SnapshotMetadata,
@@ -43,6 +44,8 @@ pub struct NodeConfig {
     /// lease checkpointing); `None`: never, and a new leader restarts leases at their
     /// full TTL, as etcd 3.4 does by default.
     pub lease_checkpoint_interval: Option<Duration>,
+    /// Bugs planted in this replica (see the `bugs` crate); empty: the correct code.
+    pub bugs: Bugs,
 }
 
 /// Where a replica's output goes: the simulator's network and clients.
@@ -412,6 +415,12 @@ impl RaftNode {
         request: LessorRequest,
         outbox: &mut dyn Outbox,
     ) {
+        if self.config.bugs.has(Bug::LessorStalePrimary) && self.role() == StateRole::Leader {
+            // Planted: answered on this replica's own belief that it leads, unconfirmed.
+            let reply = self.answer_lessor_request(request);
+            outbox.reply(tag, reply);
+            return;
+        }
         if self.refuses_read_index(tag, outbox) {
             return;
         }
@@ -844,7 +853,11 @@ impl RaftNode {
         self.redraw_election_timeout();
         if role == StateRole::Leader {
             outbox.became_leader(term);
-            let extension_ns = self.config.election_timeout.as_nanos() as u64;
+            let extension_ns = if self.config.bugs.has(Bug::PromoteNoExtend) {
+                0
+            } else {
+                self.config.election_timeout.as_nanos() as u64
+            };
             let now_ns = self.local_now_ns();
             self.lessor
                 .promote(now_ns, extension_ns, &self.store.lease_ttls());

@@ -104,6 +104,7 @@ impl Harness {
             rng_seed: 1,
             election_timeout: Duration::from_nanos(ELECTION_TIMEOUT_NS),
             lease_checkpoint_interval,
+            bugs: bugs::Bugs::none(),
         };
         let disk = SimDisk::bootstrap(&[NODE_ID]);
         let clock_ns = Arc::new(AtomicU64::new(0));
@@ -498,5 +499,24 @@ fn a_node_that_does_not_lead_refuses_lessor_requests() {
                 "{request:?}"
             );
         }
+    });
+}
+
+/// The planted `promote-no-extend` bug (etcd PR #4778 undone): the restarted leader counts
+/// the lease from its promotion without the election timeout, so the same lease expires a
+/// whole election timeout sooner than in the test above.
+#[test]
+fn with_promote_no_extend_planted_a_new_leader_expires_leases_an_election_timeout_early() {
+    Runtime::new().block_on(async {
+        let mut harness = Harness::new(None);
+        harness.config.bugs = [bugs::Bug::PromoteNoExtend].into_iter().collect();
+        harness.elect().await;
+        let put_revision = harness.grant_and_put().await;
+
+        let mut harness = harness.restart().await;
+        let promoted_ns = harness.elect().await;
+        let unextended_deadline_ns = promoted_ns + TTL_NS;
+        harness.tick_at(unextended_deadline_ns + EPSILON_NS).await;
+        assert_eq!(harness.outbox.lease_ends, vec![expired(put_revision)]);
     });
 }

@@ -926,6 +926,7 @@ mod tests {
             lease: 0xa1,
             sent_ns: 50_000_000,
             acked: None,
+            believed_until_ns: None,
         }];
         history.lease_ends = vec![
             LeaseEnd {

@@ -12,6 +12,7 @@ use crate::node_clock::NodeClock;
 use crate::recorder::Recorder;
 use crate::server::{run_server, Control, ControlLine, ServerContext, StatusBoard};
 use crate::streams;
+use bugs::Bugs;
 use history::Fault;
 use madsim::runtime::Handle;
 use madsim::task::NodeId as MadsimNodeId;
@@ -54,6 +55,7 @@ impl Cluster {
     /// Creates and starts every replica.
     pub fn start(
         config: &ClusterConfig,
+        bugs: &Bugs,
         seed: u64,
         run_clock: RunClock,
         network: Network,
@@ -62,6 +64,7 @@ impl Cluster {
         let voters: Vec<u64> = (1..=config.nodes).collect();
         let spawner = ReplicaSpawner {
             config: config.clone(),
+            bugs: bugs.clone(),
             seed,
             run_clock,
             network: network.clone(),
@@ -410,6 +413,8 @@ impl Cluster {
 /// Starts replica processes: the founding members, and fresh members added later.
 struct ReplicaSpawner {
     config: ClusterConfig,
+    /// The bugs planted in every replica.
+    bugs: Bugs,
     seed: u64,
     run_clock: RunClock,
     network: Network,
@@ -437,6 +442,7 @@ impl ReplicaSpawner {
                 election_timeout: tick * config.election_ticks as u32,
                 lease_checkpoint_interval: (config.lease_checkpoint_ms > 0)
                     .then(|| Duration::from_millis(config.lease_checkpoint_ms)),
+                bugs: self.bugs.clone(),
             },
             tick,
             disk: disk.clone(),

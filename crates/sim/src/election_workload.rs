@@ -9,7 +9,7 @@
 
 use crate::client::Client;
 use crate::mutex::{LockError, Mutex};
-use crate::session::Session;
+use crate::session::{Session, SessionSettings};
 use history::LockHold;
 use madsim::time::{sleep, Instant};
 use rand::rngs::SmallRng;
@@ -28,8 +28,8 @@ pub struct ElectionClient {
     pub config: ElectionConfig,
     pub workload: WorkloadConfig,
     pub rng: SmallRng,
-    /// The network address of the client's second connection, for its keep-alives.
-    pub keep_alive_address: u64,
+    /// How the client keeps its sessions; its `bugs` are the client's planted bugs.
+    pub sessions: SessionSettings,
 }
 
 impl ElectionClient {
@@ -47,8 +47,7 @@ impl ElectionClient {
                 session.take(),
                 &mut client,
                 &mut self.rng,
-                self.config.session_ttl_s,
-                self.keep_alive_address,
+                &self.sessions,
                 stop_at,
                 &mut leases_granted,
             )
@@ -57,7 +56,8 @@ impl ElectionClient {
                 continue;
             };
             values += 1;
-            let candidate = Mutex::with_value(ELECTION, &live, format!("c{}-{values}", client.id));
+            let value = format!("c{}-{values}", client.id);
+            let candidate = Mutex::with_value(ELECTION, &live, value, &self.sessions.bugs);
             match candidate
                 .lock(&mut client, &mut self.rng, &live, stop_at)
                 .await

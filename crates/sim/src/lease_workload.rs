@@ -10,7 +10,7 @@
 
 use crate::client::Client;
 use crate::network::ClientRequest;
-use crate::session::Session;
+use crate::session::{Session, SessionSettings};
 use history::KvInput;
 use kv::{LeaseId, PutRequest, Request};
 use madsim::time::{sleep, Instant};
@@ -24,8 +24,8 @@ pub struct LeaseClient {
     pub config: LeaseConfig,
     pub workload: WorkloadConfig,
     pub rng: SmallRng,
-    /// The network address of the client's second connection, for its keep-alives.
-    pub keep_alive_address: u64,
+    /// How the client keeps its sessions (their TTL is `config.ttl_s`).
+    pub sessions: SessionSettings,
 }
 
 impl LeaseClient {
@@ -42,15 +42,8 @@ impl LeaseClient {
                 .await;
             leases_granted += 1;
             let lease = LeaseId((client.id * 1_000_000 + leases_granted) as i64);
-            let granted = Session::grant(
-                &mut client,
-                &mut self.rng,
-                lease,
-                self.config.ttl_s,
-                self.keep_alive_address,
-                stop_at,
-            )
-            .await;
+            let granted =
+                Session::grant(&mut client, &mut self.rng, lease, &self.sessions, stop_at).await;
             let Ok(session) = granted else {
                 continue;
             };

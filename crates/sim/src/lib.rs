@@ -52,6 +52,7 @@ use network::Network;
 use recorder::Recorder;
 use resource::ProtectedResource;
 use scenario::{Scenario, WorkloadKind};
+use session::SessionSettings;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -119,6 +120,7 @@ pub async fn simulate(scenario: Arc<Scenario>, seed: u64) -> RunOutput {
     );
     let cluster = Cluster::start(
         &scenario.cluster,
+        &scenario.bugs,
         seed,
         clock,
         network.clone(),
@@ -148,7 +150,11 @@ pub async fn simulate(scenario: Arc<Scenario>, seed: u64) -> RunOutput {
             recorder.clone(),
         );
         let rng = streams::stream(seed, "workload", id);
-        let keep_alive_address = KEEP_ALIVE_ADDRESSES_FROM + id;
+        let sessions = |ttl_s| SessionSettings {
+            ttl_s,
+            keep_alive_address: KEEP_ALIVE_ADDRESSES_FROM + id,
+            bugs: scenario.bugs.clone(),
+        };
         let task = match kind {
             WorkloadKind::Kv => {
                 let workload = Workload::new(id, scenario.workload.clone(), rng);
@@ -161,7 +167,7 @@ pub async fn simulate(scenario: Arc<Scenario>, seed: u64) -> RunOutput {
                     rng,
                     resource: resource.clone(),
                     holders: holders.clone(),
-                    keep_alive_address,
+                    sessions: sessions(scenario.lock.session_ttl_s),
                 };
                 process.spawn(lock_client.run(client, safety_end))
             }
@@ -170,7 +176,7 @@ pub async fn simulate(scenario: Arc<Scenario>, seed: u64) -> RunOutput {
                     config: scenario.lease.clone(),
                     workload: scenario.workload.clone(),
                     rng,
-                    keep_alive_address,
+                    sessions: sessions(scenario.lease.ttl_s),
                 };
                 process.spawn(lease_client.run(client, safety_end))
             }
@@ -179,7 +185,7 @@ pub async fn simulate(scenario: Arc<Scenario>, seed: u64) -> RunOutput {
                     config: scenario.election.clone(),
                     workload: scenario.workload.clone(),
                     rng,
-                    keep_alive_address,
+                    sessions: sessions(scenario.election.session_ttl_s),
                 };
                 process.spawn(election_client.run(client, safety_end))
             }

@@ -10,7 +10,7 @@
 use crate::client::Client;
 use crate::mutex::{LockError, Mutex};
 use crate::resource::ProtectedResource;
-use crate::session::Session;
+use crate::session::{Session, SessionSettings};
 use history::LockHold;
 use madsim::time::{sleep, Instant};
 use rand::rngs::SmallRng;
@@ -52,8 +52,8 @@ pub struct LockClient {
     pub rng: SmallRng,
     pub resource: ProtectedResource,
     pub holders: LockHolders,
-    /// The network address of the client's second connection, for its keep-alives.
-    pub keep_alive_address: u64,
+    /// How the client keeps its sessions; its `bugs` are the client's planted bugs.
+    pub sessions: SessionSettings,
 }
 
 impl LockClient {
@@ -72,8 +72,7 @@ impl LockClient {
                 session.take(),
                 &mut client,
                 &mut self.rng,
-                self.config.session_ttl_s,
-                self.keep_alive_address,
+                &self.sessions,
                 stop_at,
                 &mut leases_granted,
             )
@@ -82,7 +81,7 @@ impl LockClient {
                 continue;
             };
             let lock = format!("locks/{}", self.rng.gen_range(0..self.config.locks));
-            let mutex = Mutex::new(&lock, &live);
+            let mutex = Mutex::new(&lock, &live, &self.sessions.bugs);
             let attempt = if self.rng.gen_ratio(1, TRY_LOCK_ONE_IN) {
                 mutex
                     .try_lock(&mut client, &mut self.rng, &live, stop_at)

@@ -20,6 +20,7 @@
 use crate::client::{CallError, Client};
 use crate::network::ClientRequest;
 use crate::session::Session;
+use bugs::{Bug, Bugs};
 use kv::{
     Compare, CompareResult, CompareTarget, DeleteRangeRequest, KeyRange, PutRequest, RangeRequest,
     Request, RequestOp, Response, ResponseOp, TxnRequest, WatchEventKind, WatchRequest,
@@ -55,21 +56,24 @@ pub enum LockError {
 pub struct Mutex {
     lock: String,
     key: String,
+    /// Planted recipe bugs ([`Bug::LockNoRecheck`], [`Bug::UnlockByName`]).
+    bugs: Bugs,
     /// What the key holds: empty for a lock, the candidate's value in an election.
     value: String,
 }
 
 impl Mutex {
-    pub fn new(lock: &str, session: &Session) -> Mutex {
-        Mutex::with_value(lock, session, String::new())
+    pub fn new(lock: &str, session: &Session, bugs: &Bugs) -> Mutex {
+        Mutex::with_value(lock, session, String::new(), bugs)
     }
 
     /// A queue entry holding `value`: an election campaign.
-    pub fn with_value(lock: &str, session: &Session, value: String) -> Mutex {
+    pub fn with_value(lock: &str, session: &Session, value: String, bugs: &Bugs) -> Mutex {
         Mutex {
             lock: lock.to_string(),
             key: format!("{lock}/{}", session.lease),
             value,
+            bugs: bugs.clone(),
         }
     }
 
@@ -98,7 +102,7 @@ impl Mutex {
             })],
             failure: Vec::new(),
         }));
-        match retry(client, rng, request, session, stop_at).await {
+        match retry(client, rng, request, stop_at).await {
             Ok(Response::Txn(txn)) => txn.succeeded,
             _ => false,
         }
@@ -153,16 +157,20 @@ impl Mutex {
     ) -> Result<HeldLock, LockError> {
         let create_revision = self.enqueue(client, rng, session, stop_at).await?;
         loop {
-            let ahead = self.keys_ahead(client, rng, create_revision, session, stop_at);
+            let ahead = self.keys_ahead(client, rng, create_revision, stop_at);
             let (newest_ahead, revision) = ahead.await?;
             let Some(newest_ahead) = newest_ahead else {
+                if self.bugs.has(Bug::LockNoRecheck) {
+                    // Planted: no one is ahead, so the lock is taken, without checking
+                    // that the own key is still there.
+                    return Ok(self.held(create_revision, revision));
+                }
                 break;
             };
-            self.wait_for_deletion(client, rng, &newest_ahead, revision + 1, session, stop_at)
+            self.wait_for_deletion(client, rng, &newest_ahead, revision + 1, stop_at)
                 .await?;
         }
-        self.confirm(client, rng, create_revision, session, stop_at)
-            .await
+        self.confirm(client, rng, create_revision, stop_at).await
     }
 
     /// Takes the lock only if no one is ahead (etcd's `Mutex.TryLock`); otherwise removes
@@ -175,14 +183,13 @@ impl Mutex {
         stop_at: Instant,
     ) -> Result<HeldLock, LockError> {
         let create_revision = self.enqueue(client, rng, session, stop_at).await?;
-        let ahead = self.keys_ahead(client, rng, create_revision, session, stop_at);
+        let ahead = self.keys_ahead(client, rng, create_revision, stop_at);
         if ahead.await?.0.is_some() {
             self.delete_own_key(client, rng, create_revision, stop_at)
                 .await;
             return Err(LockError::Locked);
         }
-        self.confirm(client, rng, create_revision, session, stop_at)
-            .await
+        self.confirm(client, rng, create_revision, stop_at).await
     }
 
     /// Releases the lock (etcd's `Mutex.Unlock`): deletes the key if it is still the one
@@ -220,7 +227,7 @@ impl Mutex {
             })],
             failure: vec![RequestOp::Range(read_key(&self.key))],
         }));
-        let response = retry(client, rng, request, session, stop_at).await?;
+        let response = retry(client, rng, request, stop_at).await?;
         let Response::Txn(txn) = response else {
             return Err(LockError::SessionExpired);
         };
@@ -244,7 +251,6 @@ impl Mutex {
         client: &mut Client,
         rng: &mut SmallRng,
         create_revision: u64,
-        session: &Session,
         stop_at: Instant,
     ) -> Result<(Option<String>, u64), LockError> {
         let request = ClientRequest::Read(RangeRequest {
@@ -252,7 +258,7 @@ impl Mutex {
             revision: None,
             limit: None,
         });
-        let Response::Range(range) = retry(client, rng, request, session, stop_at).await? else {
+        let Response::Range(range) = retry(client, rng, request, stop_at).await? else {
             return Err(LockError::SessionExpired);
         };
         let newest_ahead = range
@@ -273,13 +279,9 @@ impl Mutex {
         rng: &mut SmallRng,
         key: &str,
         mut start_revision: u64,
-        session: &Session,
         stop_at: Instant,
     ) -> Result<(), LockError> {
         loop {
-            if !session.is_alive() {
-                return Err(LockError::SessionExpired);
-            }
             if Instant::now() >= stop_at {
                 return Err(LockError::Stopped);
             }
@@ -310,11 +312,10 @@ impl Mutex {
         client: &mut Client,
         rng: &mut SmallRng,
         create_revision: u64,
-        session: &Session,
         stop_at: Instant,
     ) -> Result<HeldLock, LockError> {
         let request = ClientRequest::Read(read_key(&self.key));
-        let Response::Range(range) = retry(client, rng, request, session, stop_at).await? else {
+        let Response::Range(range) = retry(client, rng, request, stop_at).await? else {
             return Err(LockError::SessionExpired);
         };
         let still_ours = range
@@ -324,12 +325,16 @@ impl Mutex {
         if !still_ours {
             return Err(LockError::SessionExpired);
         }
-        Ok(HeldLock {
+        Ok(self.held(create_revision, range.header.revision))
+    }
+
+    fn held(&self, create_revision: u64, observed_revision: u64) -> HeldLock {
+        HeldLock {
             lock: self.lock.clone(),
             key: self.key.clone(),
             create_revision,
-            observed_revision: range.header.revision,
-        })
+            observed_revision,
+        }
     }
 
     /// Deletes the own key if it still has `create_revision`, retrying until answered or
@@ -341,12 +346,15 @@ impl Mutex {
         create_revision: u64,
         stop_at: Instant,
     ) {
+        let guard = Compare {
+            key: self.key.clone(),
+            target: CompareTarget::CreateRevision(create_revision),
+            result: CompareResult::Equal,
+        };
+        // Planted: deleted by name, whichever lock of this session the key now is.
+        let unguarded = self.bugs.has(Bug::UnlockByName);
         let request = ClientRequest::Write(Request::Txn(TxnRequest {
-            compare: vec![Compare {
-                key: self.key.clone(),
-                target: CompareTarget::CreateRevision(create_revision),
-                result: CompareResult::Equal,
-            }],
+            compare: if unguarded { Vec::new() } else { vec![guard] },
             success: vec![RequestOp::DeleteRange(DeleteRangeRequest {
                 range: KeyRange::Key(self.key.clone()),
                 prev_kv: false,
@@ -370,19 +378,16 @@ fn read_key(key: &str) -> RangeRequest {
     }
 }
 
-/// Sends an idempotent request until it is answered, while the session lives and the run
-/// goes on.
+/// Sends an idempotent request until it is answered or the run ends. Like etcd's recipe,
+/// it does not consult the session's own reckoning: a waiter whose lease expired learns it
+/// from the store (its put refused, or its key gone when it re-reads it).
 async fn retry(
     client: &mut Client,
     rng: &mut SmallRng,
     request: ClientRequest,
-    session: &Session,
     stop_at: Instant,
 ) -> Result<Response, LockError> {
     loop {
-        if !session.is_alive() {
-            return Err(LockError::SessionExpired);
-        }
         if Instant::now() >= stop_at {
             return Err(LockError::Stopped);
         }

@@ -3,6 +3,7 @@
 use crate::network::{Address, ClientRequest, Envelope, Network};
 use crate::node_clock::{NodeClock, Ticker};
 use crate::recorder::Recorder;
+use bugs::Bug;
 use futures::channel::mpsc::{UnboundedReceiver, UnboundedSender};
 use futures::{FutureExt, StreamExt};
 use node::{
@@ -201,9 +202,18 @@ pub async fn run_server(context: ServerContext, tick_phase: Duration) {
                     }
                 }
                 Wakeup::Control(Control::ClockChanged) | Wakeup::Timer => {}
+                // Planted: the front end answers keep-alives from its lessor while the
+                // Raft loop is stuck (etcd #15247).
+                Wakeup::Envelope(
+                    envelope @ Envelope::Request {
+                        request: ClientRequest::Lessor(_),
+                        ..
+                    },
+                ) if frozen && context.config.bugs.has(Bug::LessorStalePrimary) => {
+                    handle(&mut node, envelope, &mut outbox)
+                }
                 // The front end of a frozen replica: it accepts every envelope and keeps
-                // it for the Raft loop. Requests it can answer without Raft (lease
-                // keep-alives) are to be answered here.
+                // it for the Raft loop.
                 Wakeup::Envelope(envelope) if frozen => held.push_back(envelope),
                 Wakeup::Envelope(envelope) => handle(&mut node, envelope, &mut outbox),
                 Wakeup::Gone => return,

@@ -10,6 +10,7 @@
 use crate::client::{CallError, Client};
 use crate::network::ClientRequest;
 use crate::recorder::Recorder;
+use bugs::{Bug, Bugs};
 use history::{LeaseAck, LeaseRenewal};
 use kv::{LeaseGrantRequest, LeaseId, LeaseRevokeRequest, Request, Response};
 use madsim::time::{sleep, Instant};
@@ -33,6 +34,17 @@ struct SessionState {
     ended: bool,
 }
 
+/// How a client keeps its sessions.
+#[derive(Clone, Debug)]
+pub struct SessionSettings {
+    /// The TTL each session's lease is granted, in seconds.
+    pub ttl_s: u64,
+    /// The network address of the client's second connection, for its keep-alives.
+    pub keep_alive_address: u64,
+    /// Planted client bugs ([`Bug::ClientDeadlineFromReceipt`]).
+    pub bugs: Bugs,
+}
+
 /// A lease kept alive in the background.
 pub struct Session {
     pub lease: LeaseId,
@@ -49,10 +61,10 @@ impl Session {
         client: &mut Client,
         rng: &mut SmallRng,
         lease: LeaseId,
-        ttl_s: u64,
-        keep_alive_address: u64,
+        settings: &SessionSettings,
         stop_at: Instant,
     ) -> Result<Session, CallError> {
+        let ttl_s = settings.ttl_s;
         let recorder = client.recorder.clone();
         let request = ClientRequest::Write(Request::LeaseGrant(LeaseGrantRequest {
             id: lease,
@@ -67,15 +79,17 @@ impl Session {
             }),
             _ => None,
         };
+        let believed_until_ns = acked.map(|ack| believed_until_ns(sent_ns, ack, &settings.bugs));
         recorder.lease_renewal(LeaseRenewal {
             client: client.id,
             lease: lease.0 as u64,
             sent_ns,
             acked,
+            believed_until_ns,
         });
         result?;
         let state = Arc::new(Mutex::new(SessionState {
-            alive_until_ns: sent_ns + ttl_s * NS_PER_S,
+            alive_until_ns: believed_until_ns.unwrap_or(sent_ns + ttl_s * NS_PER_S),
             ended: false,
         }));
         let session = Session {
@@ -84,11 +98,12 @@ impl Session {
             recorder: recorder.clone(),
         };
         let keep_alive = KeepAlive {
-            connection: client.second_connection(keep_alive_address),
+            connection: client.second_connection(settings.keep_alive_address),
             lease,
             ttl_s,
             state,
             recorder,
+            bugs: settings.bugs.clone(),
         };
         let rng = rand::SeedableRng::seed_from_u64(rand::Rng::gen(rng));
         // On the client's own process, so pausing the client pauses its keep-alives too;
@@ -103,8 +118,7 @@ impl Session {
         current: Option<Session>,
         client: &mut Client,
         rng: &mut SmallRng,
-        ttl_s: u64,
-        keep_alive_address: u64,
+        settings: &SessionSettings,
         stop_at: Instant,
         leases_granted: &mut u64,
     ) -> Option<Session> {
@@ -115,7 +129,7 @@ impl Session {
         }
         *leases_granted += 1;
         let lease = LeaseId((client.id * 1_000_000 + *leases_granted) as i64);
-        Session::grant(client, rng, lease, ttl_s, keep_alive_address, stop_at)
+        Session::grant(client, rng, lease, settings, stop_at)
             .await
             .ok()
     }
@@ -142,6 +156,16 @@ impl Session {
     }
 }
 
+/// Until when an acknowledged grant or keep-alive makes the lease good: its send time +
+/// the TTL (the leader may have received it any time after the send).
+fn believed_until_ns(sent_ns: u64, ack: LeaseAck, bugs: &Bugs) -> u64 {
+    if bugs.has(Bug::ClientDeadlineFromReceipt) {
+        // Planted: counted from the answer's arrival, as clientv3's keep-alive loop does.
+        return ack.at_ns + ack.ttl_s * NS_PER_S;
+    }
+    sent_ns + ack.ttl_s * NS_PER_S
+}
+
 /// The background task that renews a session's lease.
 struct KeepAlive {
     connection: Client,
@@ -149,6 +173,7 @@ struct KeepAlive {
     ttl_s: u64,
     state: Arc<Mutex<SessionState>>,
     recorder: Recorder,
+    bugs: Bugs,
 }
 
 impl KeepAlive {
@@ -189,18 +214,21 @@ impl KeepAlive {
             }),
             _ => None,
         };
+        let mut state = self.state.lock().expect("session lock");
+        let believed_until_ns = acked.map(|ack| {
+            let until_ns = believed_until_ns(sent_ns, ack, &self.bugs);
+            state.alive_until_ns = state.alive_until_ns.max(until_ns);
+            state.alive_until_ns
+        });
         self.recorder.lease_renewal(LeaseRenewal {
             client: self.connection.id,
             lease: self.lease.0 as u64,
             sent_ns,
             acked,
+            believed_until_ns,
         });
-        let mut state = self.state.lock().expect("session lock");
         match (result, acked) {
-            (_, Some(ack)) => {
-                state.alive_until_ns = state.alive_until_ns.max(sent_ns + ack.ttl_s * NS_PER_S);
-                true
-            }
+            (_, Some(_)) => true,
             (Err(CallError::Store(kv::KvError::LeaseNotFound { .. })), _) => {
                 state.ended = true;
                 false

@@ -297,7 +297,8 @@ impl Blame {
                 continue;
             };
             match evidence {
-                Evidence::LockHeldWithoutOwnership { hold, .. } => {
+                Evidence::LockHeldWithoutOwnership { hold, .. }
+                | Evidence::LockKeyTakenFromHolder { hold, .. } => {
                     blame.holds.extend(hold_position(hold));
                 }
                 Evidence::LockHoldersOverlap { first, second, .. } => {
@@ -315,6 +316,7 @@ impl Blame {
                         .extend(write_position(history, write, Some(*write_index)));
                 }
                 Evidence::LeaseExpiredEarly { end, .. }
+                | Evidence::LeaseBelievedTooLong { end, .. }
                 | Evidence::LeaseExpiredLate { end: Some(end), .. } => {
                     blame.lease_ends.extend(
                         history
