@@ -95,3 +95,102 @@ fn client_deadline_from_receipt_is_caught_by_lease_belief() {
         SEEDS / 2,
     );
 }
+
+/// One client re-locks the same lock with the same session, so its key has the same name
+/// each time. Its unlock is held on the way to the leader, which is paused: the client
+/// times out, unlocks through the next leader and locks again. Pausing that leader can give
+/// the lead back to the first node; when the hold lifts, the stale unlock lands there.
+/// Etcd's guarded delete (on the key's create revision) does nothing then; deleted by name,
+/// it removes the key the client holds now (etcd #22082).
+const STALE_UNLOCK: &str = r#"
+name = "stale-unlock"
+duration_ms = 43000
+[cluster]
+nodes = 3
+[workload]
+kind = "lock"
+clients = 1
+think_min_ms = 5
+think_max_ms = 50
+[lock]
+locks = 1
+session_ttl_s = 10
+hold_min_ms = 2500
+hold_max_ms = 3500
+fencing = true
+
+[[faults]]
+at_ms = 3000
+kind = "hold"
+to = "leader"
+messages = ["client-request"]
+for_ms = 5000
+[[faults]]
+at_ms = 3000
+kind = "pause"
+node = "leader"
+for_ms = 1500
+[[faults]]
+at_ms = 6000
+kind = "pause"
+node = "leader"
+for_ms = 2500
+
+[[faults]]
+at_ms = 13000
+kind = "hold"
+to = "leader"
+messages = ["client-request"]
+for_ms = 5000
+[[faults]]
+at_ms = 13000
+kind = "pause"
+node = "leader"
+for_ms = 1500
+[[faults]]
+at_ms = 16000
+kind = "pause"
+node = "leader"
+for_ms = 2500
+
+[[faults]]
+at_ms = 23000
+kind = "hold"
+to = "leader"
+messages = ["client-request"]
+for_ms = 5000
+[[faults]]
+at_ms = 23000
+kind = "pause"
+node = "leader"
+for_ms = 1500
+[[faults]]
+at_ms = 26000
+kind = "pause"
+node = "leader"
+for_ms = 2500
+
+[[faults]]
+at_ms = 33000
+kind = "hold"
+to = "leader"
+messages = ["client-request"]
+for_ms = 5000
+[[faults]]
+at_ms = 33000
+kind = "pause"
+node = "leader"
+for_ms = 1500
+[[faults]]
+at_ms = 36000
+kind = "pause"
+node = "leader"
+for_ms = 2500
+"#;
+
+#[test]
+fn unlock_by_name_is_caught_by_lock_owner() {
+    let scenario = Scenario::parse(STALE_UNLOCK, "stale-unlock.toml", "stale-unlock")
+        .unwrap_or_else(|error| panic!("{error}"));
+    caught(scenario, Bug::UnlockByName, "lock-owner", SEEDS / 4);
+}
