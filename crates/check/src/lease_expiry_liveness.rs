@@ -24,7 +24,8 @@ const NS_PER_S: u64 = 1_000_000_000;
 const ALLOWANCE_ELECTION_TIMEOUTS: u64 = 3;
 
 /// Checks that every lease whose last renewal has lapsed ended by its deadline:
-/// `max(last renewal's send time + TTL, healing) + 3 × election timeout`. `None` when the
+/// `max(last renewal's latest effect + TTL, healing) + 3 × election timeout`, later if a
+/// leader change came before that (from the promotion + TTL + 3 × election timeout). `None` when the
 /// history records no lease renewals; an ok report that says why when it has no liveness
 /// phase or no election timeout.
 pub fn check_lease_expiry_liveness(history: &History) -> Option<CheckReport> {
@@ -58,6 +59,38 @@ struct Tally {
     never_acknowledged: usize,
 }
 
+/// The latest moment `renewal` may have renewed its lease: an acknowledged one by its
+/// acknowledgement; an unanswered one may have been held in the network until healing.
+fn latest_effect_ns(renewal: &LeaseRenewal, healed_at_ns: SimTimeNs) -> SimTimeNs {
+    match renewal.acked {
+        Some(ack) => ack.at_ns,
+        None => renewal.sent_ns.max(healed_at_ns),
+    }
+}
+
+/// The deadline counted from `due_ns` (the lease's TTL ran out, and the cluster is
+/// healthy), pushed later by every leader change before it: a new leader counts the lease
+/// from its promotion (etcd's lessor `Promote`), with up to the whole TTL left when
+/// leases are not checkpointed.
+fn deadline_ns(history: &History, due_ns: SimTimeNs, ttl_ns: u64, allowance_ns: u64) -> SimTimeNs {
+    let mut deadline_ns = due_ns.saturating_add(allowance_ns);
+    loop {
+        let promoted_ns = history
+            .leaders
+            .iter()
+            .map(|change| change.at_ns)
+            .filter(|&at_ns| at_ns <= deadline_ns)
+            .max();
+        let pushed_ns = promoted_ns.map_or(0, |at_ns| {
+            at_ns.saturating_add(ttl_ns).saturating_add(allowance_ns)
+        });
+        if pushed_ns <= deadline_ns {
+            return deadline_ns;
+        }
+        deadline_ns = pushed_ns;
+    }
+}
+
 fn check_leases(
     history: &History,
     healed_at_ns: SimTimeNs,
@@ -88,12 +121,11 @@ fn check_leases(
         // Acknowledged or not: an unanswered keep-alive may still have renewed the lease.
         let last_renewal = *renewals
             .iter()
-            .max_by_key(|renewal| renewal.sent_ns)
+            .max_by_key(|renewal| latest_effect_ns(renewal, healed_at_ns))
             .expect("a lease listed has renewals");
-        let lapsed_ns = last_renewal
-            .sent_ns
-            .saturating_add(ttl_s.saturating_mul(NS_PER_S));
-        let deadline_ns = lapsed_ns.max(healed_at_ns).saturating_add(allowance_ns);
+        let ttl_ns = ttl_s.saturating_mul(NS_PER_S);
+        let lapsed_ns = latest_effect_ns(last_renewal, healed_at_ns).saturating_add(ttl_ns);
+        let deadline_ns = deadline_ns(history, lapsed_ns.max(healed_at_ns), ttl_ns, allowance_ns);
         let end = history
             .lease_ends
             .iter()

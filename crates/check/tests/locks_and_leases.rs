@@ -536,3 +536,23 @@ fn a_key_deleted_under_its_holder_while_its_lease_lived_fails_lock_owner() {
         other => panic!("expected the key taken from its holder, got {other:?}"),
     }
 }
+
+#[test]
+fn a_leader_change_before_the_deadline_gives_the_lease_a_new_ttl_but_a_later_one_does_not() {
+    // Lease 7 lapsed at 5 s; healing at 10 s makes it due by 13 s. A leader elected at 12 s
+    // counts it from its promotion, with its whole 2 s TTL: due by 12 + 2 + 3 = 17 s.
+    let leader_at = |at_s: u64| history::LeaderChange {
+        at_ns: at_s * S,
+        node: 2,
+        term: 5,
+    };
+    let mut history = lapsed_before_healing();
+    history.lease_ends = vec![expiry(7, 16 * S)];
+    assert!(!is_ok(&check_lease_expiry_liveness(&history).unwrap()));
+    history.leaders = vec![leader_at(12)];
+    let report = check_lease_expiry_liveness(&history).unwrap();
+    assert!(is_ok(&report), "{report:?}");
+    // Elected at 14 s, after the lease was due: no excuse.
+    history.leaders = vec![leader_at(14)];
+    assert!(!is_ok(&check_lease_expiry_liveness(&history).unwrap()));
+}
