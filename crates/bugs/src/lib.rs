@@ -28,16 +28,20 @@ pub enum Bug {
     /// The client counts its lease's life from when a keep-alive's answer arrived, not
     /// from when it was sent.
     ClientDeadlineFromReceipt,
+    /// The leader serves reads from its own applied state at once, without ReadIndex: a
+    /// deposed leader answers stale reads.
+    LeaderLocalRead,
 }
 
 impl Bug {
     /// Every bug, in the order `lockstep bugs` lists them.
-    pub const ALL: [Bug; 5] = [
+    pub const ALL: [Bug; 6] = [
         Bug::LockNoRecheck,
         Bug::LessorStalePrimary,
         Bug::PromoteNoExtend,
         Bug::UnlockByName,
         Bug::ClientDeadlineFromReceipt,
+        Bug::LeaderLocalRead,
     ];
 
     /// The name a scenario file and `--bug` use.
@@ -48,6 +52,7 @@ impl Bug {
             Bug::PromoteNoExtend => "promote-no-extend",
             Bug::UnlockByName => "unlock-by-name",
             Bug::ClientDeadlineFromReceipt => "client-deadline-from-receipt",
+            Bug::LeaderLocalRead => "leader-local-read",
         }
     }
 
@@ -73,6 +78,9 @@ impl Bug {
             Bug::ClientDeadlineFromReceipt => {
                 "the client counts its lease from a keep-alive's answer, not its send; it acts on a lease already revoked"
             }
+            Bug::LeaderLocalRead => {
+                "the leader serves reads from its own state without ReadIndex; a deposed leader answers stale reads"
+            }
         }
     }
 
@@ -86,6 +94,7 @@ impl Bug {
             Bug::ClientDeadlineFromReceipt => {
                 "clientv3's keep-alive loop sets its deadline from the response's arrival"
             }
+            Bug::LeaderLocalRead => "etcd #741; Raft paper (Ongaro and Ousterhout), section 8",
         }
     }
 }

@@ -384,6 +384,14 @@ impl RaftNode {
     /// Serves a linearizable read: asks Raft for a read index (confirmed by a quorum of
     /// heartbeats) and answers once that index is applied. Only the leader serves reads.
     pub fn read(&mut self, tag: RequestTag, request: ReadRequest, outbox: &mut dyn Outbox) {
+        if self.config.bugs.has(Bug::LeaderLocalRead) && self.role() == StateRole::Leader {
+            // Planted: served from this replica's applied state now, on its own belief
+            // that it leads, with no quorum confirming it.
+            self.reads_waiting_for_apply
+                .push((self.applied_index, tag, request));
+            self.serve_applied_reads(outbox);
+            return;
+        }
         if self.refuses_read_index(tag, outbox) {
             return;
         }

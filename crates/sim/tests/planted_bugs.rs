@@ -194,3 +194,15 @@ fn unlock_by_name_is_caught_by_lock_owner() {
         .unwrap_or_else(|error| panic!("{error}"));
     caught(scenario, Bug::UnlockByName, "lock-owner", SEEDS / 4);
 }
+
+#[test]
+fn leader_local_read_is_caught_by_linearizable() {
+    // An isolated leader keeps answering reads from its own state while the majority
+    // elects another leader and writes.
+    caught(
+        shipped("partitions"),
+        Bug::LeaderLocalRead,
+        "linearizable",
+        2,
+    );
+}
