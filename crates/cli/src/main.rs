@@ -4,6 +4,7 @@
 mod bugs_command;
 mod check_command;
 mod outcome;
+mod replay_command;
 mod run_command;
 mod seeds;
 mod sweep_command;
@@ -93,6 +94,43 @@ enum Command {
         #[arg(long, default_value = "reports", value_name = "DIR")]
         reports: PathBuf,
     },
+    /// Hunt for a failing seed: run seeds on all cores until the first failure or until
+    /// the time is up.
+    ///
+    /// Prints the failing seed (the lowest among the seeds under way when the first one
+    /// failed), the check it violated, the one-line replay command, and writes its report.
+    /// Exits like `run` with that seed, or 0 if no seed failed in time.
+    Hunt {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// Seeds to try, in order: START..END, START..=END.
+        #[arg(long, default_value = "0..1000000000", value_name = "RANGE")]
+        seeds: String,
+        /// Give up after this long (e.g. 60s, 5m, 500ms).
+        #[arg(long, default_value = "60s", value_parser = check_command::parse_duration)]
+        time: std::time::Duration,
+        /// Simulations to run at once; defaults to the number of cores.
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Change a scenario field, as for `run`; repeatable.
+        #[arg(long = "set", value_name = "FIELD=VALUE")]
+        set: Vec<String>,
+        /// Plant a known bug (see `lockstep bugs`), as for `run`; repeatable.
+        #[arg(long = "bug", value_name = "NAME", value_parser = bugs_command::parse_bug)]
+        bug: Vec<Bug>,
+        /// Where the failing seed's report goes: <DIR>/<scenario>/<seed>/.
+        #[arg(long, default_value = "reports", value_name = "DIR")]
+        reports: PathBuf,
+    },
+    /// Rerun the run a report recorded (its scenario.toml, seed pinned) and confirm that
+    /// the history is byte for byte the recorded history.json.
+    ///
+    /// Says "identical" and prints the verdict (exiting with its code), or shows the first
+    /// line where the histories differ (exit 1: the run was not deterministic).
+    Replay {
+        /// A report directory, e.g. reports/partitions/7/.
+        report: PathBuf,
+    },
     /// Check recorded histories offline: lockstep's own, Jepsen register logs, EDN kv and
     /// lock histories.
     ///
@@ -148,7 +186,32 @@ fn main() -> ExitCode {
             set,
             bug,
             reports,
-        } => sweep_command::sweep(&scenario, &set, &bug, &seeds, jobs, &reports),
+        } => sweep_command::sweep(
+            &scenario,
+            &set,
+            &bug,
+            &seeds,
+            jobs,
+            &reports,
+            sweep_command::Stop::AtTheEnd,
+        ),
+        Command::Hunt {
+            scenario,
+            seeds,
+            time,
+            jobs,
+            set,
+            bug,
+            reports,
+        } => sweep_command::sweep(
+            &scenario,
+            &set,
+            &bug,
+            &seeds,
+            jobs,
+            &reports,
+            sweep_command::Stop::AtFirstFailure { budget: time },
+        ),
         Command::Check {
             paths,
             model,
@@ -164,6 +227,7 @@ fn main() -> ExitCode {
             };
             check_command::check(&paths, &options)
         }
+        Command::Replay { report } => replay_command::replay(&report),
         Command::Bugs => bugs_command::list(),
     };
     ExitCode::from(code)

@@ -1,4 +1,5 @@
-//! `lockstep sweep`: many seeds of one scenario on all cores.
+//! `lockstep sweep`: many seeds of one scenario on all cores; `lockstep hunt`: the same,
+//! stopping at the first failure or when its time is up.
 
 use crate::outcome::{
     bug_names, judge, load_scenario, planted_bugs_line, replay_command, say, scenario_as_run,
@@ -11,9 +12,12 @@ use history::History;
 use report::{run_directory, RunReport};
 use std::io::{IsTerminal, Write};
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+/// A hunt without a terminal reports progress every this many seeds.
+const HUNT_PROGRESS_EVERY_SEEDS: u64 = 100;
 
 struct SeedResult {
     seed: u64,
@@ -36,6 +40,16 @@ enum SeedFailure {
 /// Exit code of a sweep in which a simulation panicked: a failure, like a violation.
 const EXIT_PANIC: u8 = 1;
 
+/// When a sweep stops.
+#[derive(Clone, Copy, Debug)]
+pub enum Stop {
+    /// After every seed of the range (`sweep`).
+    AtTheEnd,
+    /// At the first failing seed, or once `budget` has passed (`hunt`): seeds under way
+    /// then finish, and the lowest failing seed among them is the one reported.
+    AtFirstFailure { budget: Duration },
+}
+
 pub fn sweep(
     path: &Path,
     sets: &[String],
@@ -43,6 +57,7 @@ pub fn sweep(
     seeds: &str,
     jobs: Option<usize>,
     reports_root: &Path,
+    stop: Stop,
 ) -> u8 {
     let (scenario, changes) = match load_scenario(path, sets, planted) {
         Ok(loaded) => loaded,
@@ -59,12 +74,20 @@ pub fn sweep(
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
     let total = range.end - range.start;
-    say!(
-        "sweeping {}: seeds {}..{} ({total} runs) on {jobs} threads",
-        scenario.name,
-        range.start,
-        range.end
-    );
+    match stop {
+        Stop::AtTheEnd => say!(
+            "sweeping {}: seeds {}..{} ({total} runs) on {jobs} threads",
+            scenario.name,
+            range.start,
+            range.end
+        ),
+        Stop::AtFirstFailure { budget } => say!(
+            "hunting in {}: seeds from {} on {jobs} threads, for up to {:.0} s or the first failure",
+            scenario.name,
+            range.start,
+            budget.as_secs_f64()
+        ),
+    }
     if let Some(line) = planted_bugs_line(&scenario) {
         say!("{line}");
     }
@@ -72,6 +95,7 @@ pub fn sweep(
 
     let started = Instant::now();
     let next_seed = AtomicU64::new(range.start);
+    let stopped = AtomicBool::new(false);
     let (sender, receiver) = mpsc::channel::<SeedResult>();
     let mut exit_code = 0;
     let mut failures: Vec<(u64, String)> = Vec::new();
@@ -82,8 +106,17 @@ pub fn sweep(
         for _ in 0..jobs {
             let sender = sender.clone();
             let (scenario, next_seed, end) = (&scenario, &next_seed, range.end);
+            let stopped = &stopped;
             // Each worker runs one simulation after another, each on a fresh thread.
             scope.spawn(move || loop {
+                if stopped.load(Ordering::Relaxed) {
+                    return;
+                }
+                if let Stop::AtFirstFailure { budget } = stop {
+                    if started.elapsed() >= budget {
+                        return;
+                    }
+                }
                 let seed = next_seed.fetch_add(1, Ordering::Relaxed);
                 if seed >= end {
                     return;
@@ -118,6 +151,9 @@ pub fn sweep(
 
         for result in receiver {
             done += 1;
+            if result.failure.is_some() && matches!(stop, Stop::AtFirstFailure { .. }) {
+                stopped.store(true, Ordering::Relaxed);
+            }
             simulated_ns += result.simulated_ns;
             ops += result.ops;
             if let Some(SeedFailure::Panic(message)) = &result.failure {
@@ -162,15 +198,29 @@ pub fn sweep(
             }
             let elapsed = started.elapsed().as_secs_f64();
             let rate = done as f64 / elapsed.max(1e-9);
-            let progress = format!(
-                "{done}/{total} seeds, {} failed, {rate:.1} seeds/s, about {:.0} s left",
-                failures.len(),
-                (total - done) as f64 / rate.max(1e-9)
-            );
+            let (progress, every) = match stop {
+                Stop::AtTheEnd => (
+                    format!(
+                        "{done}/{total} seeds, {} failed, {rate:.1} seeds/s, about {:.0} s left",
+                        failures.len(),
+                        (total - done) as f64 / rate.max(1e-9)
+                    ),
+                    (total / 10).max(1),
+                ),
+                Stop::AtFirstFailure { budget } => (
+                    format!(
+                        "{done} seeds, {} failed, {rate:.1} seeds/s, {:.0} s of {:.0} s used",
+                        failures.len(),
+                        elapsed,
+                        budget.as_secs_f64()
+                    ),
+                    HUNT_PROGRESS_EVERY_SEEDS,
+                ),
+            };
             if interactive {
                 eprint!("\r\x1b[K{progress}");
                 let _ = std::io::stderr().flush();
-            } else if done % (total / 10).max(1) == 0 || done == total {
+            } else if done % every == 0 || done == total {
                 eprintln!("{progress}");
             }
         }
@@ -181,10 +231,28 @@ pub fn sweep(
 
     let wall_s = started.elapsed().as_secs_f64();
     say!(
-        "{total} seeds in {wall_s:.1} s: {:.0} seeds/min, {:.0} simulated s per wall s, {ops} operations checked",
-        total as f64 * 60.0 / wall_s.max(1e-9),
+        "{done} seeds in {wall_s:.1} s: {:.0} seeds/min, {:.0} simulated s per wall s, {ops} operations checked",
+        done as f64 * 60.0 / wall_s.max(1e-9),
         simulated_ns as f64 / 1e9 / wall_s.max(1e-9),
     );
+    if let Stop::AtFirstFailure { .. } = stop {
+        failures.sort();
+        match failures.first() {
+            None => say!(
+                "no failure in {done} seeds (seeds {}..{})",
+                range.start,
+                range.start + done
+            ),
+            Some((seed, replay)) => {
+                say!(
+                    "found a failure: seed {seed}, {} seeds after the first ({done} run in {wall_s:.1} s)",
+                    seed - range.start + 1
+                );
+                say!("  replay: {replay}");
+            }
+        }
+        return exit_code;
+    }
     if failures.is_empty() {
         say!("all {total} seeds passed");
     } else {

@@ -831,3 +831,80 @@ fn run_and_sweep_help_explain_bug() {
     let text = stdout(&lockstep(&["--help"]));
     assert!(text.contains("bugs "), "{text}");
 }
+
+#[test]
+fn hunt_stops_at_the_first_failing_seed_and_prints_its_replay_command() {
+    let reports = scratch("hunt");
+    let output = lockstep(&[
+        "hunt",
+        "scenarios/lease-skew.toml",
+        "--bug",
+        "client-deadline-from-receipt",
+        "--time",
+        "60s",
+        "--reports",
+        reports.to_str().unwrap(),
+    ]);
+    let printed = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{printed}");
+    assert!(printed.contains("found a failure: seed "), "{printed}");
+    assert!(printed.contains("lease-belief: VIOLATION"), "{printed}");
+    assert!(
+        printed.contains("run scenarios/lease-skew.toml --seed ")
+            && printed.contains("--bug client-deadline-from-receipt"),
+        "{printed}"
+    );
+
+    // The correct implementation: nothing to find in three seeds.
+    let output = lockstep(&[
+        "hunt",
+        "scenarios/lease-skew.toml",
+        "--seeds",
+        "0..3",
+        "--reports",
+        reports.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert!(stdout(&output).contains("no failure in 3 seeds"));
+}
+
+#[test]
+fn replay_confirms_a_report_byte_for_byte_and_shows_where_a_changed_one_differs() {
+    let reports = scratch("replay");
+    let output = lockstep(&[
+        "run",
+        "scenarios/lock-pause.toml",
+        "--seed",
+        "4",
+        "--reports",
+        reports.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let report = reports.join("lock-pause/4");
+    let output = lockstep(&["replay", report.to_str().unwrap()]);
+    let printed = stdout(&output);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "the verdict's code: {printed}"
+    );
+    assert!(printed.contains("identical: "), "{printed}");
+    assert!(
+        printed.contains("lock-holders-overlap: VIOLATION"),
+        "{printed}"
+    );
+
+    let history = report.join("history.json");
+    let text = std::fs::read_to_string(&history).unwrap();
+    std::fs::write(&history, text.replacen("\"client\":1", "\"client\":9", 1)).unwrap();
+    let output = lockstep(&["replay", report.to_str().unwrap()]);
+    let printed = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{printed}");
+    assert!(
+        printed.contains("DIFFERENT: the histories first differ at line "),
+        "{printed}"
+    );
+
+    let output = lockstep(&["replay", reports.join("nothing-here").to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+}
