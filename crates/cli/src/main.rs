@@ -3,6 +3,7 @@
 
 mod bugs_command;
 mod check_command;
+mod explain_command;
 mod outcome;
 mod replay_command;
 mod run_command;
@@ -131,6 +132,12 @@ enum Command {
         /// A report directory, e.g. reports/partitions/7/.
         report: PathBuf,
     },
+    /// Explain a failure: what failed, then the faults, elections and evidence around it
+    /// in simulated time, with the node that led just before.
+    Explain {
+        /// A report directory, e.g. reports/partitions/7/.
+        report: PathBuf,
+    },
     /// Check recorded histories offline: lockstep's own, Jepsen register logs, EDN kv and
     /// lock histories.
     ///
@@ -228,6 +235,7 @@ fn main() -> ExitCode {
             check_command::check(&paths, &options)
         }
         Command::Replay { report } => replay_command::replay(&report),
+        Command::Explain { report } => explain_command::explain(&report),
         Command::Bugs => bugs_command::list(),
     };
     ExitCode::from(code)

@@ -908,3 +908,43 @@ fn replay_confirms_a_report_byte_for_byte_and_shows_where_a_changed_one_differs(
     let output = lockstep(&["replay", reports.join("nothing-here").to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
 }
+
+#[test]
+fn explain_tells_a_failure_in_simulated_time_with_its_faults_and_evidence() {
+    let reports = scratch("explain");
+    let output = lockstep(&[
+        "run",
+        "scenarios/lock-pause.toml",
+        "--seed",
+        "4",
+        "--reports",
+        reports.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let output = lockstep(&["explain", reports.join("lock-pause/4").to_str().unwrap()]);
+    let printed = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{printed}");
+    for expected in [
+        "what failed: lock-holders-overlap: ",
+        "leads (term ",
+        "fault: pause client ",
+        "expired by node ",
+        "takes locks/0",
+        "leaves its critical section on locks/0",
+    ] {
+        assert!(printed.contains(expected), "no {expected:?} in:\n{printed}");
+    }
+    let passing = reports.join("passing");
+    let output = lockstep(&[
+        "run",
+        "scenarios/smoke.toml",
+        "--seed",
+        "1",
+        "--reports",
+        passing.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0));
+    let output = lockstep(&["explain", passing.join("smoke/1").to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(stdout(&output).contains("nothing to explain"));
+}
