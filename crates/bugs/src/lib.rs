@@ -31,17 +31,21 @@ pub enum Bug {
     /// The leader serves reads from its own applied state at once, without ReadIndex: a
     /// deposed leader answers stale reads.
     LeaderLocalRead,
+    /// A new leader serves reads before it committed an entry of its own term, at its
+    /// commit index, which may lag what the previous leader acknowledged.
+    ReadIndexNoTermCheck,
 }
 
 impl Bug {
     /// Every bug, in the order `lockstep bugs` lists them.
-    pub const ALL: [Bug; 6] = [
+    pub const ALL: [Bug; 7] = [
         Bug::LockNoRecheck,
         Bug::LessorStalePrimary,
         Bug::PromoteNoExtend,
         Bug::UnlockByName,
         Bug::ClientDeadlineFromReceipt,
         Bug::LeaderLocalRead,
+        Bug::ReadIndexNoTermCheck,
     ];
 
     /// The name a scenario file and `--bug` use.
@@ -53,6 +57,7 @@ impl Bug {
             Bug::UnlockByName => "unlock-by-name",
             Bug::ClientDeadlineFromReceipt => "client-deadline-from-receipt",
             Bug::LeaderLocalRead => "leader-local-read",
+            Bug::ReadIndexNoTermCheck => "readindex-no-term-check",
         }
     }
 
@@ -81,6 +86,9 @@ impl Bug {
             Bug::LeaderLocalRead => {
                 "the leader serves reads from its own state without ReadIndex; a deposed leader answers stale reads"
             }
+            Bug::ReadIndexNoTermCheck => {
+                "a new leader serves reads at its commit index before committing in its term; the index may lag an acknowledged write"
+            }
         }
     }
 
@@ -95,6 +103,7 @@ impl Bug {
                 "clientv3's keep-alive loop sets its deadline from the response's arrival"
             }
             Bug::LeaderLocalRead => "etcd #741; Raft paper (Ongaro and Ousterhout), section 8",
+            Bug::ReadIndexNoTermCheck => "etcd #7331",
         }
     }
 }

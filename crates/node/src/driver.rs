@@ -392,6 +392,18 @@ impl RaftNode {
             self.serve_applied_reads(outbox);
             return;
         }
+        if self.config.bugs.has(Bug::ReadIndexNoTermCheck)
+            && self.role() == StateRole::Leader
+            && !self.raw.raft.commit_to_current_term()
+        {
+            // Planted: not refused before this leader committed in its term. raft-rs would
+            // ignore the ReadIndex until then, so the read is served at the commit index
+            // this leader knows, which may lag what the previous leader acknowledged.
+            let index = self.raw.raft.raft_log.committed;
+            self.reads_waiting_for_apply.push((index, tag, request));
+            self.serve_applied_reads(outbox);
+            return;
+        }
         if self.refuses_read_index(tag, outbox) {
             return;
         }
