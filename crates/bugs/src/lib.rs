@@ -34,11 +34,14 @@ pub enum Bug {
     /// A new leader serves reads before it committed an entry of its own term, at its
     /// commit index, which may lag what the previous leader acknowledged.
     ReadIndexNoTermCheck,
+    /// A single-node cluster applies and acknowledges a write before its fsync completes: a
+    /// crash right after the acknowledgement loses it.
+    AckBeforeFsync,
 }
 
 impl Bug {
     /// Every bug, in the order `lockstep bugs` lists them.
-    pub const ALL: [Bug; 7] = [
+    pub const ALL: [Bug; 8] = [
         Bug::LockNoRecheck,
         Bug::LessorStalePrimary,
         Bug::PromoteNoExtend,
@@ -46,6 +49,7 @@ impl Bug {
         Bug::ClientDeadlineFromReceipt,
         Bug::LeaderLocalRead,
         Bug::ReadIndexNoTermCheck,
+        Bug::AckBeforeFsync,
     ];
 
     /// The name a scenario file and `--bug` use.
@@ -58,6 +62,7 @@ impl Bug {
             Bug::ClientDeadlineFromReceipt => "client-deadline-from-receipt",
             Bug::LeaderLocalRead => "leader-local-read",
             Bug::ReadIndexNoTermCheck => "readindex-no-term-check",
+            Bug::AckBeforeFsync => "ack-before-fsync",
         }
     }
 
@@ -89,6 +94,9 @@ impl Bug {
             Bug::ReadIndexNoTermCheck => {
                 "a new leader serves reads at its commit index before committing in its term; the index may lag an acknowledged write"
             }
+            Bug::AckBeforeFsync => {
+                "a single-node cluster acknowledges a write before its fsync; a crash right after loses the acknowledged write"
+            }
         }
     }
 
@@ -104,6 +112,7 @@ impl Bug {
             }
             Bug::LeaderLocalRead => "etcd #741; Raft paper (Ongaro and Ousterhout), section 8",
             Bug::ReadIndexNoTermCheck => "etcd #7331",
+            Bug::AckBeforeFsync => "etcd #14370",
         }
     }
 }

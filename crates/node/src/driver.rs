@@ -541,6 +541,10 @@ impl RaftNode {
             return;
         }
         let mut ready = self.raw.ready();
+        // Planted: a lone voter commits without waiting for anyone, and applies and
+        // answers before its fsync, which waits until the end of the round.
+        let ack_before_fsync =
+            self.config.bugs.has(Bug::AckBeforeFsync) && self.voters().len() == 1;
 
         // 1. Persist: snapshot, entries and hard state, then one fsync. A crash armed at
         // a step strikes only in a round that has something at stake there: a round
@@ -556,7 +560,7 @@ impl RaftNode {
         if let Some(hard_state) = ready.hs() {
             self.persist(DiskWrite::HardState(hard_state.clone()));
         }
-        if self.disk.has_unsynced_writes() {
+        if self.disk.has_unsynced_writes() && !ack_before_fsync {
             self.reach(ReadyStep::BeforeSync).await;
             self.sync_disk().await;
             self.reach(ReadyStep::AfterSync).await;
@@ -606,13 +610,20 @@ impl RaftNode {
             let mut hard_state = self.raw.store().hard_state().clone();
             hard_state.commit = commit;
             self.persist(DiskWrite::HardState(hard_state));
-            self.sync_disk().await;
+            if !ack_before_fsync {
+                self.sync_disk().await;
+            }
         }
         for message in light_ready.take_messages() {
             outbox.send(message);
         }
         self.apply_entries(light_ready.take_committed_entries(), outbox);
         self.raw.advance_apply();
+        if ack_before_fsync && self.disk.has_unsynced_writes() {
+            self.reach(ReadyStep::BeforeSync).await;
+            self.sync_disk().await;
+            self.reach(ReadyStep::AfterSync).await;
+        }
 
         self.serve_applied_reads(outbox);
         self.maybe_snapshot();
