@@ -8,6 +8,7 @@ mod outcome;
 mod replay_command;
 mod run_command;
 mod seeds;
+mod shrink_command;
 mod sweep_command;
 
 use bugs::Bug;
@@ -132,6 +133,19 @@ enum Command {
         /// A report directory, e.g. reports/partitions/7/.
         report: PathBuf,
     },
+    /// Shrink a failing run to a small scenario that fails the same check with the same
+    /// seed: fewer faults, shorter faults, fewer clients, a shorter run, fewer nodes.
+    ///
+    /// Writes the result as a scripted scenario, with a comment saying what it shows, to
+    /// scenarios/regressions/<scenario>-<check>-<seed>.toml (or --out DIR). Deterministic:
+    /// the same report always shrinks to the same file.
+    Shrink {
+        /// A failing run's report directory, e.g. reports/lock-pause/4/.
+        report: PathBuf,
+        /// Where to write the shrunk scenario.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
     /// Explain a failure: what failed, then the faults, elections and evidence around it
     /// in simulated time, with the node that led just before.
     Explain {
@@ -236,6 +250,7 @@ fn main() -> ExitCode {
         }
         Command::Replay { report } => replay_command::replay(&report),
         Command::Explain { report } => explain_command::explain(&report),
+        Command::Shrink { report, out } => shrink_command::shrink(&report, out.as_deref()),
         Command::Bugs => bugs_command::list(),
     };
     ExitCode::from(code)

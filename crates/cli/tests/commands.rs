@@ -948,3 +948,54 @@ fn explain_tells_a_failure_in_simulated_time_with_its_faults_and_evidence() {
     assert_eq!(output.status.code(), Some(0));
     assert!(stdout(&output).contains("nothing to explain"));
 }
+
+#[test]
+fn shrink_cuts_a_failing_run_to_a_smaller_scenario_that_still_fails_the_same_check() {
+    let reports = scratch("shrink");
+    let output = lockstep(&[
+        "run",
+        "scenarios/lock-pause.toml",
+        "--seed",
+        "4",
+        "--reports",
+        reports.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let report = reports.join("lock-pause/4");
+    let shrunk_file = |out: &Path| out.join("lock-pause-lock-holders-overlap-4.toml");
+    let (first, second) = (reports.join("first"), reports.join("second"));
+    for out in [&first, &second] {
+        let output = lockstep(&[
+            "shrink",
+            report.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+        assert!(
+            stdout(&output).contains("kept: dropped fault"),
+            "{}",
+            stdout(&output)
+        );
+    }
+    let text = std::fs::read_to_string(shrunk_file(&first)).unwrap();
+    assert_eq!(
+        text,
+        std::fs::read_to_string(shrunk_file(&second)).unwrap(),
+        "shrinking is deterministic"
+    );
+    assert!(text.starts_with("# Shrunk by `lockstep shrink"), "{text}");
+    assert_eq!(text.matches("[[faults]]").count(), 1, "{text}");
+    let output = lockstep(&[
+        "run",
+        shrunk_file(&first).to_str().unwrap(),
+        "--reports",
+        reports.to_str().unwrap(),
+    ]);
+    let printed = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{printed}");
+    assert!(
+        printed.contains("lock-holders-overlap: VIOLATION"),
+        "{printed}"
+    );
+}

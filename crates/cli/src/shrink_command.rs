@@ -1,0 +1,258 @@
+//! `lockstep shrink REPORT_DIR`: cuts a failing run down to a small scenario that still
+//! fails the same check with the same seed.
+//!
+//! The report's `scenario.toml` is the run exactly (a swarm's draw written out as a
+//! scripted schedule, the seed pinned). Shrinking tries smaller variants of it, one change
+//! at a time, and keeps a change whenever the run still violates the same check: drop a
+//! fault, halve a fault's duration, drop a client, shorten the safety phase, use fewer
+//! nodes. It repeats until no change is kept. Every trial is a deterministic run, so
+//! shrinking the same report always gives the same result.
+
+use crate::outcome::{judge, say, EXIT_BAD_INPUT};
+use check::CheckResult;
+use scenario::{FaultAction, NodeTarget, Scenario};
+use std::path::{Path, PathBuf};
+
+/// Where shrunk scenarios are written.
+const REGRESSIONS_DIR: &str = "scenarios/regressions";
+
+/// The safety phase is not shortened below this.
+const MIN_DURATION_MS: u64 = 1_000;
+
+/// A shortened safety phase still runs this long after its last fault ends.
+const TAIL_AFTER_FAULTS_MS: u64 = 1_000;
+
+/// The check `scenario` with `seed` violates first (safety or liveness), if any.
+fn violated_check(scenario: &Scenario, seed: u64) -> Option<(String, String)> {
+    let history = sim::run_on_fresh_thread(scenario, seed).history;
+    judge(&history)
+        .checks
+        .into_iter()
+        .find_map(|report| match report.result {
+            CheckResult::Violation { summary, .. } => Some((report.check, summary)),
+            _ => None,
+        })
+}
+
+pub fn shrink(report: &Path, output_dir: Option<&Path>) -> u8 {
+    let scenario_path = report.join("scenario.toml");
+    let scenario = match Scenario::load(&scenario_path) {
+        Ok(scenario) => scenario,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return EXIT_BAD_INPUT;
+        }
+    };
+    let Some(seed) = scenario.seed else {
+        eprintln!(
+            "error: {}: field `seed`: a report's scenario pins its seed; this one has none",
+            scenario_path.display()
+        );
+        return EXIT_BAD_INPUT;
+    };
+    let Some((check, summary)) = violated_check(&scenario, seed) else {
+        say!(
+            "seed {seed} of {} passes every check: nothing to shrink",
+            scenario_path.display()
+        );
+        return 0;
+    };
+    say!(
+        "shrinking {} (seed {seed}) while `{check}` still fails: {summary}",
+        scenario.name
+    );
+    let original = Size::of(&scenario);
+    let mut trials = 0;
+    let mut current = scenario;
+    let still_fails = |candidate: &Scenario, trials: &mut u64| {
+        *trials += 1;
+        // A variant must still be a valid scenario file: it is what gets written.
+        let reparsed = Scenario::parse(&candidate.to_toml(Some(seed)), "shrunk", &candidate.name);
+        reparsed.is_ok()
+            && violated_check(candidate, seed).is_some_and(|(failed, _)| failed == check)
+    };
+    loop {
+        let mut kept = false;
+        for candidate in variants(&current) {
+            if still_fails(&candidate.scenario, &mut trials) {
+                say!("  kept: {}", candidate.change);
+                current = candidate.scenario;
+                kept = true;
+                break;
+            }
+        }
+        if !kept {
+            break;
+        }
+    }
+    let shrunk = Size::of(&current);
+    let final_summary = violated_check(&current, seed)
+        .map(|(_, summary)| summary)
+        .unwrap_or_default();
+    let directory = output_dir.map_or_else(|| PathBuf::from(REGRESSIONS_DIR), Path::to_path_buf);
+    let name = format!("{}-{check}-{seed}", current.name);
+    current.name = name.clone();
+    current.description = format!(
+        "Shrunk by `lockstep shrink` from {} ({original}); fails `{check}` on seed {seed}.",
+        report.display()
+    );
+    let text = format!(
+        "# Shrunk by `lockstep shrink {}` in {trials} trials: {original} -> {shrunk}.\n# With seed {seed} this fails `{check}`: {final_summary}\n{}",
+        report.display(),
+        current.to_toml(Some(seed))
+    );
+    let path = directory.join(format!("{name}.toml"));
+    if let Err(error) =
+        std::fs::create_dir_all(&directory).and_then(|()| std::fs::write(&path, text))
+    {
+        eprintln!("error: cannot write {}: {error}", path.display());
+        return EXIT_BAD_INPUT;
+    }
+    say!("shrunk in {trials} trials: {original} -> {shrunk}");
+    say!("wrote {}", path.display());
+    say!("replay: lockstep run {}", path.display());
+    0
+}
+
+/// How big a scenario is, for people.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Size {
+    faults: usize,
+    clients: u64,
+    nodes: u64,
+    duration_ms: u64,
+}
+
+impl Size {
+    fn of(scenario: &Scenario) -> Size {
+        Size {
+            faults: scenario.faults.len(),
+            clients: scenario.workload.clients,
+            nodes: scenario.cluster.nodes,
+            duration_ms: scenario.duration_ms,
+        }
+    }
+}
+
+impl std::fmt::Display for Size {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} faults, {} clients, {} nodes, {:.1} s",
+            self.faults,
+            self.clients,
+            self.nodes,
+            self.duration_ms as f64 / 1e3
+        )
+    }
+}
+
+/// A smaller variant and what was changed.
+struct Variant {
+    scenario: Scenario,
+    change: String,
+}
+
+/// Every one-step smaller variant of `scenario`, the biggest cuts first.
+fn variants(scenario: &Scenario) -> Vec<Variant> {
+    let mut variants = Vec::new();
+    for index in 0..scenario.faults.len() {
+        let mut smaller = scenario.clone();
+        let dropped = smaller.faults.remove(index);
+        variants.push(Variant {
+            scenario: smaller,
+            change: format!(
+                "dropped fault {} ({} at {} ms)",
+                index + 1,
+                dropped.action.kind(),
+                dropped.at_ms
+            ),
+        });
+    }
+    // End the safety phase soon after the last fault ends.
+    let last_fault_end_ms = scenario
+        .faults
+        .iter()
+        .map(|fault| fault.at_ms + fault.for_ms.unwrap_or(0))
+        .max()
+        .unwrap_or(0);
+    let after_faults_ms = (last_fault_end_ms + TAIL_AFTER_FAULTS_MS).max(MIN_DURATION_MS);
+    if after_faults_ms < scenario.duration_ms {
+        let mut smaller = scenario.clone();
+        smaller.duration_ms = after_faults_ms;
+        variants.push(Variant {
+            change: format!("safety phase {after_faults_ms} ms (until just after the last fault)"),
+            scenario: smaller,
+        });
+    }
+    if scenario.duration_ms / 2 >= MIN_DURATION_MS {
+        let mut smaller = scenario.clone();
+        smaller.duration_ms /= 2;
+        smaller
+            .faults
+            .retain(|fault| fault.at_ms < smaller.duration_ms);
+        variants.push(Variant {
+            change: format!("safety phase {} ms", smaller.duration_ms),
+            scenario: smaller,
+        });
+    }
+    if scenario.workload.clients > 1 {
+        let mut smaller = scenario.clone();
+        smaller.workload.clients -= 1;
+        let clients = smaller.workload.clients;
+        let targets_gone_client = smaller.faults.iter().any(|fault| {
+            matches!(&fault.action, FaultAction::PauseClient { client: scenario::ClientTarget::Id(id) } if *id > clients)
+        });
+        if !targets_gone_client {
+            variants.push(Variant {
+                change: format!("{clients} clients"),
+                scenario: smaller,
+            });
+        }
+    }
+    for (index, fault) in scenario.faults.iter().enumerate() {
+        if let Some(for_ms) = fault.for_ms.filter(|&for_ms| for_ms >= 200) {
+            let mut smaller = scenario.clone();
+            smaller.faults[index].for_ms = Some(for_ms / 2);
+            variants.push(Variant {
+                scenario: smaller,
+                change: format!("fault {} lasts {} ms", index + 1, for_ms / 2),
+            });
+        }
+    }
+    if scenario.cluster.nodes > 3 && names_only_nodes_up_to(scenario, 3) {
+        let mut smaller = scenario.clone();
+        smaller.cluster.nodes = 3;
+        variants.push(Variant {
+            scenario: smaller,
+            change: "3 nodes".to_string(),
+        });
+    }
+    variants
+}
+
+/// Whether every node the faults name by id is at most `nodes`.
+fn names_only_nodes_up_to(scenario: &Scenario, nodes: u64) -> bool {
+    let fits = |target: &NodeTarget| !matches!(target, NodeTarget::Id(id) if *id > nodes);
+    scenario.faults.iter().all(|fault| match &fault.action {
+        FaultAction::Isolate { node }
+        | FaultAction::Bridge { node }
+        | FaultAction::Pause { node }
+        | FaultAction::Freeze { node }
+        | FaultAction::Replace { node }
+        | FaultAction::SlowDisk { node, .. }
+        | FaultAction::ClockJump { node, .. }
+        | FaultAction::ClockRate { node, .. }
+        | FaultAction::Crash { node, .. } => fits(node),
+        FaultAction::Restart { node } => node.as_ref().is_none_or(fits),
+        FaultAction::Cut { from, to } => fits(from) && fits(to),
+        FaultAction::Link { links, .. } => {
+            links.from.as_ref().is_none_or(fits) && links.to.as_ref().is_none_or(fits)
+        }
+        FaultAction::Partition { sides } => sides.iter().flatten().all(|&id| id <= nodes),
+        FaultAction::Split
+        | FaultAction::Heal
+        | FaultAction::Swizzle { .. }
+        | FaultAction::PauseClient { .. } => true,
+    })
+}
