@@ -135,8 +135,8 @@ impl Lessor {
         due
     }
 
-    /// Every live lease's remaining TTL at `now_ns`, in whole seconds rounded up, for
-    /// the primary to checkpoint: a new leader then starts from (at least) what was left,
+    /// Every live lease's remaining TTL at `now_ns`, in whole seconds rounded up and at
+    /// most its granted TTL, for the primary to checkpoint: a new leader then starts from (at least) what was left,
     /// not from the full TTL. Empty unless primary.
     pub fn checkpoints(&self, now_ns: u64) -> Vec<(LeaseId, i64)> {
         self.deadline_ns
@@ -144,7 +144,12 @@ impl Lessor {
             .filter(|(id, _)| !self.revoking_since_ns.contains_key(id))
             .map(|(&id, &deadline_ns)| {
                 let remaining_ns = deadline_ns.saturating_sub(now_ns);
-                (id, remaining_ns.div_ceil(NS_PER_S) as i64)
+                let remaining_s = remaining_ns.div_ceil(NS_PER_S) as i64;
+                // Never more than the granted TTL: the promotion extension (and rounding
+                // up) must not be persisted, or every leader change would add another
+                // election timeout to the lease's life for good.
+                let granted_ttl_s = self.granted_ttl_s.get(&id).copied().unwrap_or(remaining_s);
+                (id, remaining_s.min(granted_ttl_s))
             })
             .filter(|&(_, remaining_s)| remaining_s > 0)
             .collect()
@@ -231,6 +236,14 @@ mod tests {
         assert_eq!(lessor.checkpoints(S - 1), vec![(LeaseId(1), 10)]);
         lessor.demote();
         assert_eq!(lessor.checkpoints(S), Vec::new());
+    }
+
+    #[test]
+    fn a_checkpoint_never_records_more_than_the_granted_ttl() {
+        let mut lessor = Lessor::new(REVOKE_RETRY_NS);
+        // Promoted with a 1 s extension: 3 s left of a 2 s lease.
+        lessor.promote(0, S, &[lease(1, 2, 2)]);
+        assert_eq!(lessor.checkpoints(0), vec![(LeaseId(1), 2)]);
     }
 
     #[test]

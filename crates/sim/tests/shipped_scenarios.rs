@@ -150,6 +150,11 @@ fn lease_leader_change_seeds_pass() {
 }
 
 #[test]
+fn lease_churn_seeds_pass() {
+    sweep_seeds("lease-churn", SEEDS);
+}
+
+#[test]
 fn lease_skew_seeds_pass() {
     sweep_seeds("lease-skew", SEEDS_NEW_FAULTS);
 }
