@@ -100,6 +100,22 @@ impl Bug {
         }
     }
 
+    /// The shipped scenario (a path from the repository's root) on which a hunt finds the
+    /// bug while the correct implementation passes it; `None` when only a unit test reaches
+    /// it (`promote-no-extend`: `crates/node/tests/lessor.rs`).
+    pub fn detection_scenario(self) -> Option<&'static str> {
+        match self {
+            Bug::LockNoRecheck => Some("scenarios/bugs/lock-no-recheck.toml"),
+            Bug::LessorStalePrimary => Some("scenarios/lease-leader-change.toml"),
+            Bug::PromoteNoExtend => None,
+            Bug::UnlockByName => Some("scenarios/bugs/unlock-by-name.toml"),
+            Bug::ClientDeadlineFromReceipt => Some("scenarios/lease-skew.toml"),
+            Bug::LeaderLocalRead => Some("scenarios/partitions.toml"),
+            Bug::ReadIndexNoTermCheck => Some("scenarios/bugs/readindex-no-term-check.toml"),
+            Bug::AckBeforeFsync => Some("scenarios/bugs/ack-before-fsync.toml"),
+        }
+    }
+
     /// Where the bug was reported or fixed.
     pub fn source(self) -> &'static str {
         match self {
