@@ -46,6 +46,23 @@ pub fn explain(report: &Path) -> u8 {
     };
     say!("what failed: {}: {summary}", failed.check);
     let mut moments = evidence_moments(&history, evidence);
+    // The ends of the leases the evidence is about belong to the story, even when they
+    // came a while before it (a holder's lease expiring during its pause).
+    let (leases, keys) = leases_and_keys(evidence);
+    for end in history
+        .lease_ends
+        .iter()
+        .filter(|end| leases.contains(&end.lease))
+    {
+        let how = match end.expired_by {
+            Some(node) => format!("expired by node {node}'s lessor"),
+            None => "revoked by its client".to_string(),
+        };
+        moments.push((
+            end.at_ns,
+            format!("lease {:x} ends, {how}, deleting {:?}", end.lease, end.keys),
+        ));
+    }
     let (Some(first_ns), Some(last_ns)) = (
         moments.iter().map(|(at_ns, _)| *at_ns).min(),
         moments.iter().map(|(at_ns, _)| *at_ns).max(),
@@ -73,21 +90,6 @@ pub fn explain(report: &Path) -> u8 {
         moments.push((
             event.at_ns,
             format!("fault: {}", describe_fault(&event.fault)),
-        ));
-    }
-    let (leases, keys) = leases_and_keys(evidence);
-    for end in history
-        .lease_ends
-        .iter()
-        .filter(|end| within(end.at_ns) && leases.contains(&end.lease))
-    {
-        let how = match end.expired_by {
-            Some(node) => format!("expired by node {node}'s lessor"),
-            None => "revoked by its client".to_string(),
-        };
-        moments.push((
-            end.at_ns,
-            format!("lease {:x} ends, {how}, deleting {:?}", end.lease, end.keys),
         ));
     }
     // The store's hand-overs to the keys the evidence is about.

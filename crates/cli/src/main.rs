@@ -10,6 +10,7 @@ mod run_command;
 mod seeds;
 mod shrink_command;
 mod sweep_command;
+mod zoo_command;
 
 use bugs::Bug;
 use clap::{Parser, Subcommand};
@@ -146,6 +147,29 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
+    /// Measure the bug zoo: hunt each planted bug on its detection scenario from disjoint
+    /// seed ranges, shrink its first failure, and write the table as Markdown.
+    ///
+    /// The table (seeds to first detection, median and max; the check that caught it; the
+    /// shrunk reproducer's size and the shrink time) starts with the command that made it.
+    /// The shrunk scenarios go to --regressions.
+    Zoo {
+        /// Independent hunts per bug.
+        #[arg(long, default_value_t = 20)]
+        hunts: u64,
+        /// A hunt gives up after this many seeds.
+        #[arg(long, default_value_t = 200)]
+        max_seeds: u64,
+        /// Simulations to run at once; defaults to the number of cores.
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// The Markdown table.
+        #[arg(long, default_value = "reports/bug-zoo.md", value_name = "FILE")]
+        out: PathBuf,
+        /// Where the shrunk reproducers go.
+        #[arg(long, default_value = "scenarios/regressions", value_name = "DIR")]
+        regressions: PathBuf,
+    },
     /// Explain a failure: what failed, then the faults, elections and evidence around it
     /// in simulated time, with the node that led just before.
     Explain {
@@ -250,6 +274,20 @@ fn main() -> ExitCode {
         }
         Command::Replay { report } => replay_command::replay(&report),
         Command::Explain { report } => explain_command::explain(&report),
+        Command::Zoo {
+            hunts,
+            max_seeds,
+            jobs,
+            out,
+            regressions,
+        } => zoo_command::zoo(&zoo_command::ZooOptions {
+            hunts,
+            max_seeds,
+            jobs: jobs
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+            table: &out,
+            regressions: &regressions,
+        }),
         Command::Shrink { report, out } => shrink_command::shrink(&report, out.as_deref()),
         Command::Bugs => bugs_command::list(),
     };

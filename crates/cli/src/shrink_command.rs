@@ -4,8 +4,8 @@
 //! The report's `scenario.toml` is the run exactly (a swarm's draw written out as a
 //! scripted schedule, the seed pinned). Shrinking tries smaller variants of it, one change
 //! at a time, and keeps a change whenever the run still violates the same check: drop a
-//! fault, halve a fault's duration, drop a client, shorten the safety phase, use fewer
-//! nodes. It repeats until no change is kept. Every trial is a deterministic run, so
+//! fault, halve a fault's duration, drop a client, let clients think longer between
+//! operations, shorten the safety phase, use fewer nodes. It repeats until no change is kept. Every trial is a deterministic run, so
 //! shrinking the same report always gives the same result.
 
 use crate::outcome::{judge, say, EXIT_BAD_INPUT};
@@ -19,11 +19,14 @@ const REGRESSIONS_DIR: &str = "scenarios/regressions";
 /// The safety phase is not shortened below this.
 const MIN_DURATION_MS: u64 = 1_000;
 
+/// Clients' think times are not lengthened past this.
+const MAX_THINK_MS: u64 = 2_000;
+
 /// A shortened safety phase still runs this long after its last fault ends.
 const TAIL_AFTER_FAULTS_MS: u64 = 1_000;
 
 /// The check `scenario` with `seed` violates first (safety or liveness), if any.
-fn violated_check(scenario: &Scenario, seed: u64) -> Option<(String, String)> {
+pub fn violated_check(scenario: &Scenario, seed: u64) -> Option<(String, String)> {
     let history = sim::run_on_fresh_thread(scenario, seed).history;
     judge(&history)
         .checks
@@ -62,69 +65,95 @@ pub fn shrink(report: &Path, output_dir: Option<&Path>) -> u8 {
         scenario.name
     );
     let original = Size::of(&scenario);
+    let (current, trials) = shrink_scenario(scenario, seed, &check, |change| {
+        say!("  kept: {change}");
+    });
+    let directory = output_dir.map_or_else(|| PathBuf::from(REGRESSIONS_DIR), Path::to_path_buf);
+    let origin = format!("lockstep shrink {}", report.display());
+    match write_regression(current, seed, &check, &origin, original, trials, &directory) {
+        Ok(path) => {
+            say!(
+                "shrunk in {trials} trials: {original} -> {}",
+                Size::of(&Scenario::load(&path).expect("just written"))
+            );
+            say!("wrote {}", path.display());
+            say!("replay: lockstep run {}", path.display());
+            0
+        }
+        Err(error) => {
+            eprintln!("error: cannot write to {}: {error}", directory.display());
+            EXIT_BAD_INPUT
+        }
+    }
+}
+
+/// Writes a shrunk scenario as `<directory>/<scenario>-<check>-<seed>.toml`, its comment
+/// saying how it was made (`origin`) and what it shows; returns the file's path.
+pub fn write_regression(
+    mut shrunk: Scenario,
+    seed: u64,
+    check: &str,
+    origin: &str,
+    original: Size,
+    trials: u64,
+    directory: &Path,
+) -> std::io::Result<PathBuf> {
+    let size = Size::of(&shrunk);
+    let summary = violated_check(&shrunk, seed)
+        .map(|(_, summary)| summary)
+        .unwrap_or_default();
+    let name = format!("{}-{check}-{seed}", shrunk.name);
+    shrunk.name = name.clone();
+    shrunk.description =
+        format!("Shrunk by `{origin}` ({original}); fails `{check}` on seed {seed}.");
+    let text = format!(
+        "# Shrunk by `{origin}` in {trials} trials: {original} -> {size}.\n# With seed {seed} this fails `{check}`: {summary}\n{}",
+        shrunk.to_toml(Some(seed))
+    );
+    let path = directory.join(format!("{name}.toml"));
+    std::fs::create_dir_all(directory)?;
+    std::fs::write(&path, text)?;
+    Ok(path)
+}
+
+/// Shrinks `scenario` while it still fails `check` with `seed`; the smallest variant found
+/// and how many runs it took. `kept` hears each change kept.
+pub fn shrink_scenario(
+    scenario: Scenario,
+    seed: u64,
+    check: &str,
+    mut kept: impl FnMut(&str),
+) -> (Scenario, u64) {
     let mut trials = 0;
     let mut current = scenario;
-    let still_fails = |candidate: &Scenario, trials: &mut u64| {
-        *trials += 1;
+    let mut still_fails = |candidate: &Scenario| {
+        trials += 1;
         // A variant must still be a valid scenario file: it is what gets written.
         let reparsed = Scenario::parse(&candidate.to_toml(Some(seed)), "shrunk", &candidate.name);
         reparsed.is_ok()
             && violated_check(candidate, seed).is_some_and(|(failed, _)| failed == check)
     };
-    loop {
-        let mut kept = false;
-        for candidate in variants(&current) {
-            if still_fails(&candidate.scenario, &mut trials) {
-                say!("  kept: {}", candidate.change);
-                current = candidate.scenario;
-                kept = true;
-                break;
-            }
-        }
-        if !kept {
-            break;
-        }
-    }
-    let shrunk = Size::of(&current);
-    let final_summary = violated_check(&current, seed)
-        .map(|(_, summary)| summary)
-        .unwrap_or_default();
-    let directory = output_dir.map_or_else(|| PathBuf::from(REGRESSIONS_DIR), Path::to_path_buf);
-    let name = format!("{}-{check}-{seed}", current.name);
-    current.name = name.clone();
-    current.description = format!(
-        "Shrunk by `lockstep shrink` from {} ({original}); fails `{check}` on seed {seed}.",
-        report.display()
-    );
-    let text = format!(
-        "# Shrunk by `lockstep shrink {}` in {trials} trials: {original} -> {shrunk}.\n# With seed {seed} this fails `{check}`: {final_summary}\n{}",
-        report.display(),
-        current.to_toml(Some(seed))
-    );
-    let path = directory.join(format!("{name}.toml"));
-    if let Err(error) =
-        std::fs::create_dir_all(&directory).and_then(|()| std::fs::write(&path, text))
+    while let Some(smaller) = variants(&current)
+        .into_iter()
+        .find(|candidate| still_fails(&candidate.scenario))
     {
-        eprintln!("error: cannot write {}: {error}", path.display());
-        return EXIT_BAD_INPUT;
+        kept(&smaller.change);
+        current = smaller.scenario;
     }
-    say!("shrunk in {trials} trials: {original} -> {shrunk}");
-    say!("wrote {}", path.display());
-    say!("replay: lockstep run {}", path.display());
-    0
+    (current, trials)
 }
 
 /// How big a scenario is, for people.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Size {
-    faults: usize,
-    clients: u64,
-    nodes: u64,
-    duration_ms: u64,
+pub struct Size {
+    pub faults: usize,
+    pub clients: u64,
+    pub nodes: u64,
+    pub duration_ms: u64,
 }
 
 impl Size {
-    fn of(scenario: &Scenario) -> Size {
+    pub fn of(scenario: &Scenario) -> Size {
         Size {
             faults: scenario.faults.len(),
             clients: scenario.workload.clients,
@@ -209,6 +238,19 @@ fn variants(scenario: &Scenario) -> Vec<Variant> {
                 scenario: smaller,
             });
         }
+    }
+    // Fewer operations: clients pause longer between them.
+    if scenario.workload.think_max_ms < MAX_THINK_MS {
+        let mut smaller = scenario.clone();
+        smaller.workload.think_min_ms = (smaller.workload.think_min_ms * 2).max(10);
+        smaller.workload.think_max_ms = (smaller.workload.think_max_ms * 2).max(20);
+        variants.push(Variant {
+            change: format!(
+                "clients think {}..{} ms between operations",
+                smaller.workload.think_min_ms, smaller.workload.think_max_ms
+            ),
+            scenario: smaller,
+        });
     }
     for (index, fault) in scenario.faults.iter().enumerate() {
         if let Some(for_ms) = fault.for_ms.filter(|&for_ms| for_ms >= 200) {
