@@ -27,6 +27,18 @@ pub fn write_line(arguments: std::fmt::Arguments) {
     }
 }
 
+/// The git revision this binary was built from (see build.rs): with the seed, the scenario
+/// and the replay command, what a failure's output needs to be reproduced.
+pub const GIT_REVISION: &str = env!("LOCKSTEP_GIT_REVISION");
+
+/// "lockstep 0.1.0 at git 1a2b3c4d5e6f": the code a run ran.
+pub fn code_line() -> String {
+    format!(
+        "lockstep {} at git {GIT_REVISION}",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
 /// Exit code for bad input or usage.
 pub const EXIT_BAD_INPUT: u8 = 2;
 

@@ -1,7 +1,8 @@
 //! `lockstep run`: one scenario, one seed, one report.
 
 use crate::outcome::{
-    bug_names, judge, load_scenario, planted_bugs_line, replay_command, say, scenario_as_run,
+    bug_names, code_line, judge, load_scenario, planted_bugs_line, replay_command, say,
+    scenario_as_run,
 };
 use bugs::Bug;
 use history::{History, Outcome};
@@ -23,6 +24,7 @@ pub fn run(
     };
     let seed = seed.or(scenario.seed).unwrap_or_else(fresh_seed);
     say!("seed: {seed}");
+    say!("code: {}", code_line());
     say!(
         "running {}: {} nodes, {} clients, {} scheduled faults, {:.1} s simulated (+ up to {:.1} s liveness phase)",
         scenario.name,
@@ -69,6 +71,7 @@ pub fn run(
     let scenario_toml = scenario_as_run(&scenario, seed);
     let report = RunReport {
         scenario_toml: &scenario_toml,
+        code: &code_line(),
         history,
         verdict: &verdict,
         replay_command: &replay,

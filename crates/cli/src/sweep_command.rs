@@ -2,8 +2,8 @@
 //! stopping at the first failure or when its time is up.
 
 use crate::outcome::{
-    bug_names, judge, load_scenario, planted_bugs_line, replay_command, say, scenario_as_run,
-    worse, EXIT_BAD_INPUT,
+    bug_names, code_line, judge, load_scenario, planted_bugs_line, replay_command, say,
+    scenario_as_run, worse, EXIT_BAD_INPUT,
 };
 use crate::seeds::parse_seed_range;
 use bugs::Bug;
@@ -88,6 +88,7 @@ pub fn sweep(
             budget.as_secs_f64()
         ),
     }
+    say!("code: {}", code_line());
     if let Some(line) = planted_bugs_line(&scenario) {
         say!("{line}");
     }
@@ -176,6 +177,7 @@ pub fn sweep(
                 let scenario_toml = scenario_as_run(&scenario, result.seed);
                 let report = RunReport {
                     scenario_toml: &scenario_toml,
+                    code: &code_line(),
                     history,
                     verdict,
                     replay_command: &replay,

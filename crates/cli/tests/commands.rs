@@ -672,9 +672,10 @@ fn bug_plants_a_bug_in_the_run_its_report_and_its_replay_command() {
     assert_eq!(output.status.code(), Some(0), "{text}{}", stderr(&output));
     // Right under the header, on a line of its own.
     let lines: Vec<&str> = text.lines().collect();
-    assert!(lines[1].starts_with("running smoke: "), "{text}");
+    assert!(lines[1].starts_with("code: lockstep "), "{text}");
+    assert!(lines[2].starts_with("running smoke: "), "{text}");
     assert!(
-        lines[2].starts_with("planted bugs: lock-no-recheck, unlock-by-name ("),
+        lines[3].starts_with("planted bugs: lock-no-recheck, unlock-by-name ("),
         "{text}"
     );
     let directory = reports.join("smoke/1");
@@ -754,7 +755,7 @@ fn a_sweep_with_bug_says_so_and_repeats_the_flag_in_each_replay_command() {
     assert_eq!(output.status.code(), Some(3), "{text}");
     assert!(
         text.lines()
-            .nth(1)
+            .nth(2)
             .is_some_and(|line| line.starts_with("planted bugs: promote-no-extend (")),
         "{text}"
     );

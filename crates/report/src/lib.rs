@@ -27,6 +27,8 @@ pub struct RunReport<'a> {
     /// The names of the bugs planted in the implementation for this run; empty: the
     /// correct code.
     pub planted_bugs: &'a [&'a str],
+    /// The code that ran: lockstep's version and git revision.
+    pub code: &'a str,
 }
 
 /// Where the report of `scenario` run with `seed` goes under `reports_root`.
@@ -74,6 +76,7 @@ impl RunReport<'_> {
             .unwrap();
         }
         writeln!(out, "Replay: `{}`\n", self.replay_command).unwrap();
+        writeln!(out, "Code: {}\n", self.code).unwrap();
         writeln!(
             out,
             "## Verdict\n\n```\n{}\n```\n",
