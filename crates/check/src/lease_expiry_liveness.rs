@@ -97,7 +97,7 @@ fn check_leases(
     election_timeout_ns: u64,
 ) -> CheckResult {
     let allowance_ns = ALLOWANCE_ELECTION_TIMEOUTS.saturating_mul(election_timeout_ns);
-    let observed_until_ns = observed_until_ns(history);
+    let observed_until_ns = history.last_recorded_ns();
     let mut renewals_by_lease: BTreeMap<u64, Vec<&LeaseRenewal>> = BTreeMap::new();
     for renewal in &history.lease_renewals {
         renewals_by_lease
@@ -210,50 +210,4 @@ struct Late<'h> {
     ttl_s: u64,
     deadline_ns: SimTimeNs,
     end: Option<&'h LeaseEnd>,
-}
-
-/// The last moment the history records anything at. The run lasted at least that long,
-/// and a lease end is recorded when the first replica applies it, so a lease with no end by
-/// then had not ended. (The probe's deadline is a bound, not an observation: a run may stop
-/// as soon as its probe succeeds.)
-fn observed_until_ns(history: &History) -> SimTimeNs {
-    let ops = history
-        .ops
-        .iter()
-        .map(|op| op.return_ns.unwrap_or(op.call_ns));
-    let faults = history.faults.iter().map(|event| event.at_ns);
-    let leaders = history.leaders.iter().map(|change| change.at_ns);
-    let replicas = history.replicas.iter().map(|checkpoint| checkpoint.at_ns);
-    let holds = history
-        .lock_holds
-        .iter()
-        .map(|hold| hold.released_ns.unwrap_or(hold.acquired_ns));
-    let owners = history.lock_owners.iter().map(|change| change.at_ns);
-    let writes = history.resource_writes.iter().map(|write| write.at_ns);
-    let renewals = history.lease_renewals.iter().map(|renewal| {
-        renewal
-            .acked
-            .map_or(renewal.sent_ns, |ack| ack.at_ns.max(renewal.sent_ns))
-    });
-    let ends = history.lease_ends.iter().map(|end| end.at_ns);
-    let probe = history.liveness.iter().flat_map(|probe| {
-        [
-            Some(probe.healed_at_ns),
-            probe.first_write_ns,
-            probe.first_read_ns.flatten(),
-        ]
-        .into_iter()
-        .flatten()
-    });
-    ops.chain(faults)
-        .chain(leaders)
-        .chain(replicas)
-        .chain(holds)
-        .chain(owners)
-        .chain(writes)
-        .chain(renewals)
-        .chain(ends)
-        .chain(probe)
-        .max()
-        .unwrap_or(0)
 }

@@ -60,7 +60,7 @@ fn taken_from_holder<'h>(
 }
 
 fn check_owner(history: &History) -> CheckReport {
-    let run_end = run_end_ns(history);
+    let run_end = history.last_recorded_ns();
     let taken = history.lock_holds.iter().find_map(|hold| {
         let held_until_ns = hold.released_ns.unwrap_or(run_end);
         taken_from_holder(history, hold, held_until_ns).map(|change| (hold, change))
@@ -132,25 +132,9 @@ fn check_owner(history: &History) -> CheckReport {
     }
 }
 
-/// The last moment the history knows of: a hold never released lasts until then.
-fn run_end_ns(history: &History) -> u64 {
-    let ops = history
-        .ops
-        .iter()
-        .map(|op| op.return_ns.unwrap_or(op.call_ns));
-    let holds = history
-        .lock_holds
-        .iter()
-        .map(|hold| hold.released_ns.unwrap_or(hold.acquired_ns));
-    ops.chain(holds)
-        .chain(history.faults.iter().map(|event| event.at_ns))
-        .max()
-        .unwrap_or(0)
-}
-
 fn check_overlap(history: &History) -> CheckReport {
     let holds = &history.lock_holds;
-    let run_end = run_end_ns(history);
+    let run_end = history.last_recorded_ns();
     let end_ns = |hold: &LockHold| hold.released_ns.unwrap_or(run_end);
     let overlap_ns = |first: &LockHold, second: &LockHold| {
         end_ns(first)

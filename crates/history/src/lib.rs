@@ -77,6 +77,47 @@ pub struct History {
 }
 
 impl History {
+    /// The last moment the history records anything at: the run lasted at least that
+    /// long. (A liveness probe's deadline is a bound, not an observation: a run may stop
+    /// as soon as its probe succeeds.)
+    pub fn last_recorded_ns(&self) -> SimTimeNs {
+        let ops = self.ops.iter().map(|op| op.return_ns.unwrap_or(op.call_ns));
+        let faults = self.faults.iter().map(|event| event.at_ns);
+        let leaders = self.leaders.iter().map(|change| change.at_ns);
+        let replicas = self.replicas.iter().map(|checkpoint| checkpoint.at_ns);
+        let holds = self
+            .lock_holds
+            .iter()
+            .map(|hold| hold.released_ns.unwrap_or(hold.acquired_ns));
+        let owners = self.lock_owners.iter().map(|change| change.at_ns);
+        let writes = self.resource_writes.iter().map(|write| write.at_ns);
+        let renewals = self.lease_renewals.iter().map(|renewal| {
+            renewal
+                .acked
+                .map_or(renewal.sent_ns, |ack| ack.at_ns.max(renewal.sent_ns))
+        });
+        let ends = self.lease_ends.iter().map(|end| end.at_ns);
+        let probe = self.liveness.iter().flat_map(|probe| {
+            [
+                Some(probe.healed_at_ns),
+                probe.first_write_ns,
+                probe.first_read_ns.flatten(),
+            ]
+            .into_iter()
+            .flatten()
+        });
+        ops.chain(faults)
+            .chain(leaders)
+            .chain(replicas)
+            .chain(holds)
+            .chain(owners)
+            .chain(writes)
+            .chain(renewals)
+            .chain(ends)
+            .chain(probe)
+            .max()
+            .unwrap_or(0)
+    }
     /// An empty history for `scenario` run with `seed`.
     pub fn new(scenario: impl Into<String>, seed: u64) -> Self {
         History {
