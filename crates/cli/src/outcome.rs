@@ -73,6 +73,23 @@ pub fn load_scenario(
     Ok((scenario, Changes { overrides, bugs }))
 }
 
+/// A report's `scenario.toml` (`path`) and the seed it pins, or prints why not: what
+/// `replay` and `shrink` rerun.
+pub fn load_report_scenario(path: &Path) -> Result<(Scenario, u64), u8> {
+    let scenario = Scenario::load(path).map_err(|error| {
+        eprintln!("error: {error}");
+        EXIT_BAD_INPUT
+    })?;
+    let seed = scenario.seed.ok_or_else(|| {
+        eprintln!(
+            "error: {}: field `seed`: a report's scenario pins its seed; this one has none",
+            path.display()
+        );
+        EXIT_BAD_INPUT
+    })?;
+    Ok((scenario, seed))
+}
+
 /// The names of the bugs planted in `scenario`, in [`Bug`] order.
 pub fn bug_names(scenario: &Scenario) -> Vec<&'static str> {
     scenario.bugs.iter().map(Bug::name).collect()

@@ -1,8 +1,7 @@
 //! `lockstep replay REPORT_DIR`: reruns the run a report recorded and confirms that the
 //! history comes out byte for byte the same.
 
-use crate::outcome::{judge, planted_bugs_line, say, EXIT_BAD_INPUT};
-use scenario::Scenario;
+use crate::outcome::{judge, load_report_scenario, planted_bugs_line, say, EXIT_BAD_INPUT};
 use std::path::Path;
 
 /// Exit code when the rerun's history differs from the recorded one: determinism broke.
@@ -11,19 +10,9 @@ const EXIT_DIFFERENT: u8 = 1;
 pub fn replay(report: &Path) -> u8 {
     let scenario_path = report.join("scenario.toml");
     let history_path = report.join("history.json");
-    let scenario = match Scenario::load(&scenario_path) {
-        Ok(scenario) => scenario,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return EXIT_BAD_INPUT;
-        }
-    };
-    let Some(seed) = scenario.seed else {
-        eprintln!(
-            "error: {}: field `seed`: a report's scenario pins its seed; this one has none",
-            scenario_path.display()
-        );
-        return EXIT_BAD_INPUT;
+    let (scenario, seed) = match load_report_scenario(&scenario_path) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
     };
     let recorded = match std::fs::read_to_string(&history_path) {
         Ok(text) => text,

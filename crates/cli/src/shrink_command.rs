@@ -8,7 +8,7 @@
 //! operations, shorten the safety phase, use fewer nodes. It repeats until no change is kept. Every trial is a deterministic run, so
 //! shrinking the same report always gives the same result.
 
-use crate::outcome::{judge, say, EXIT_BAD_INPUT};
+use crate::outcome::{judge, load_report_scenario, say, EXIT_BAD_INPUT};
 use check::CheckResult;
 use scenario::{FaultAction, NodeTarget, Scenario};
 use std::path::{Path, PathBuf};
@@ -39,19 +39,9 @@ pub fn violated_check(scenario: &Scenario, seed: u64) -> Option<(String, String)
 
 pub fn shrink(report: &Path, output_dir: Option<&Path>) -> u8 {
     let scenario_path = report.join("scenario.toml");
-    let scenario = match Scenario::load(&scenario_path) {
-        Ok(scenario) => scenario,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return EXIT_BAD_INPUT;
-        }
-    };
-    let Some(seed) = scenario.seed else {
-        eprintln!(
-            "error: {}: field `seed`: a report's scenario pins its seed; this one has none",
-            scenario_path.display()
-        );
-        return EXIT_BAD_INPUT;
+    let (scenario, seed) = match load_report_scenario(&scenario_path) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
     };
     let Some((check, summary)) = violated_check(&scenario, seed) else {
         say!(
