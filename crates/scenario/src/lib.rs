@@ -56,14 +56,14 @@ pub struct Scenario {
     pub network: NetworkConfig,
     pub workload: WorkloadConfig,
     pub liveness: LivenessConfig,
-    /// The lock workload's settings (`[lock]`; used when `workload.kind = "lock"`). A
-    /// workload's table is only accepted for that workload, so the tables of the others
+    /// The lock workload's settings (`[lock]`; used when `workload.kind` lists `"lock"`).
+    /// A workload's table is only accepted for that workload, so the tables of the others
     /// keep their defaults (and [`Scenario::to_toml`] leaves them out).
     pub lock: LockConfig,
-    /// The lease workload's settings (`[lease]`; used when `workload.kind = "lease"`).
+    /// The lease workload's settings (`[lease]`; used when `workload.kind` lists `"lease"`).
     pub lease: LeaseConfig,
-    /// The election workload's settings (`[election]`; used when `workload.kind =
-    /// "election"`).
+    /// The election workload's settings (`[election]`; used when `workload.kind` lists
+    /// `"election"`).
     pub election: ElectionConfig,
     /// The scripted fault schedule, in file order.
     pub faults: Vec<ScheduledFault>,
@@ -121,8 +121,36 @@ pub struct WorkloadConfig {
     pub think_max_ms: u64,
     /// Relative weights of the operation kinds (of the `kv` workload).
     pub mix: OperationMix,
-    /// What the clients do.
-    pub kind: WorkloadKind,
+    /// What the clients do: never empty. Client `id` runs `kinds[(id - 1) % len]`, so
+    /// `kind = ["kv", "lock"]` gives clients 1, 3, … the KV workload and 2, 4, … locks: one
+    /// run can check every recipe against the same weather (the swarm does).
+    pub kinds: Vec<WorkloadKind>,
+}
+
+impl WorkloadConfig {
+    /// The workload client `id` (counted from 1) runs.
+    pub fn kind_of(&self, id: u64) -> WorkloadKind {
+        let turn = (id.max(1) - 1) as usize % self.kinds.len();
+        self.kinds[turn]
+    }
+
+    /// Whether `kind` is among the listed workloads (its table, such as `[lock]`, is read).
+    pub fn lists(&self, kind: WorkloadKind) -> bool {
+        self.kinds.contains(&kind)
+    }
+
+    /// The `kind` field as a scenario file writes it: `"lock"`, or `["kv", "lock"]`.
+    pub fn kinds_toml(&self) -> String {
+        let names: Vec<String> = self
+            .kinds
+            .iter()
+            .map(|kind| format!("{:?}", kind.name()))
+            .collect();
+        match names.as_slice() {
+            [one] => one.clone(),
+            _ => format!("[{}]", names.join(", ")),
+        }
+    }
 }
 
 /// What the clients of a run do.
@@ -302,7 +330,7 @@ impl Default for WorkloadConfig {
                 cas: 25,
                 delete: 5,
             },
-            kind: WorkloadKind::Kv,
+            kinds: vec![WorkloadKind::Kv],
         }
     }
 }

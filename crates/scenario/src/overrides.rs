@@ -339,7 +339,7 @@ mod tests {
             "cluster.lease_checkpoint_ms=1000",
         ])
         .unwrap();
-        assert_eq!(scenario.workload.kind, crate::WorkloadKind::Lock);
+        assert_eq!(scenario.workload.kinds, [crate::WorkloadKind::Lock]);
         assert!(scenario.lock.fencing);
         assert_eq!(scenario.lock.locks, crate::LockConfig::default().locks);
         assert_eq!(scenario.cluster.lease_checkpoint_ms, 1000);
@@ -348,7 +348,7 @@ mod tests {
         // with the flag, as the same table written into the file would.
         assert_eq!(
             message(&["lock.fencing=true"]),
-            "file.toml with --set lock.fencing=true: field `lock`: [lock] is only read when workload.kind = \"lock\", but workload.kind is \"kv\"; remove the table or set workload.kind = \"lock\""
+            "file.toml with --set lock.fencing=true: field `lock`: [lock] is only read when workload.kind lists \"lock\", but workload.kind is \"kv\"; remove the table or add \"lock\" to workload.kind"
         );
         assert_eq!(
             message(&["workload.kind=mutex"]),
@@ -509,7 +509,7 @@ mod tests {
         full.cluster.lease_checkpoint_ms = 2_000;
         full.bugs = [bugs::Bug::PromoteNoExtend].into_iter().collect();
         // The lock workload, so that its table is written (and set) too.
-        full.workload.kind = crate::WorkloadKind::Lock;
+        full.workload.kinds = vec![crate::WorkloadKind::Lock];
         full.lock = crate::LockConfig {
             locks: 2,
             session_ttl_s: 7,

@@ -60,7 +60,7 @@ struct RawNetwork {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawWorkload {
-    kind: Field<String>,
+    kind: Field<RawKinds>,
     clients: Field<u64>,
     keys: Field<u64>,
     request_timeout_ms: Field<u64>,
@@ -134,6 +134,17 @@ struct RawFault {
     rate_percent: Field<u64>,
     client: Field<RawTarget>,
     for_ms: Field<u64>,
+}
+
+/// `workload.kind`: one workload for every client, or a list dealt to the clients in turn.
+#[derive(Deserialize)]
+#[serde(
+    untagged,
+    expecting = "expected a workload kind (\"kv\") or a list of them ([\"kv\", \"lock\"])"
+)]
+enum RawKinds {
+    One(String),
+    Each(Vec<String>),
 }
 
 /// A node or a client: an id, or a name that stands for one (`"leader"`, `"lock-holder"`).
@@ -358,14 +369,14 @@ pub(crate) fn parse(
     let lock = match raw.lock {
         None => LockConfig::default(),
         Some(table) => {
-            workload_uses(&report, &table, "lock", WorkloadKind::Lock, workload.kind)?;
+            workload_uses(&report, &table, "lock", WorkloadKind::Lock, &workload)?;
             parse_lock(&report, table.into_inner())?
         }
     };
     let lease = match raw.lease {
         None => LeaseConfig::default(),
         Some(table) => {
-            workload_uses(&report, &table, "lease", WorkloadKind::Lease, workload.kind)?;
+            workload_uses(&report, &table, "lease", WorkloadKind::Lease, &workload)?;
             parse_lease(&report, table.into_inner())?
         }
     };
@@ -377,7 +388,7 @@ pub(crate) fn parse(
                 &table,
                 "election",
                 WorkloadKind::Election,
-                workload.kind,
+                &workload,
             )?;
             parse_election(&report, table.into_inner())?
         }
@@ -392,7 +403,7 @@ pub(crate) fn parse(
         .collect::<Result<Vec<_>, _>>()?;
     let swarm = raw
         .swarm
-        .map(|swarm| parse_swarm(&report, swarm, duration_ms))
+        .map(|swarm| parse_swarm(&report, swarm, duration_ms, workload.clients))
         .transpose()?;
 
     Ok(Scenario {
@@ -657,20 +668,9 @@ fn parse_workload(
                 mix
             }
         },
-        kind: match &raw.kind {
-            None => default.kind,
-            Some(name) => WorkloadKind::from_name(name.get_ref()).ok_or_else(|| {
-                let known: Vec<&str> = WorkloadKind::ALL.iter().map(|(_, name)| *name).collect();
-                report.error(
-                    Some(name.span()),
-                    "workload.kind",
-                    format!(
-                        "expected one of {}, found {:?}",
-                        known.join(", "),
-                        name.get_ref()
-                    ),
-                )
-            })?,
+        kinds: match &raw.kind {
+            None => default.kinds,
+            Some(kinds) => parse_kinds(report, kinds)?,
         },
     };
     report.ordered(
@@ -684,6 +684,36 @@ fn parse_workload(
     Ok(workload)
 }
 
+/// The workloads `kind` names: each a known kind, at least one. A kind may be listed more
+/// than once, to deal it to more of the clients.
+fn parse_kinds(
+    report: &Reporter,
+    kinds: &Spanned<RawKinds>,
+) -> Result<Vec<WorkloadKind>, ScenarioError> {
+    let error = |message: String| report.error(Some(kinds.span()), "workload.kind", message);
+    let names = match kinds.get_ref() {
+        RawKinds::One(name) => std::slice::from_ref(name),
+        RawKinds::Each(names) => names.as_slice(),
+    };
+    if names.is_empty() {
+        return Err(error(
+            "expected at least one workload kind, found an empty list".to_string(),
+        ));
+    }
+    let mut parsed = Vec::new();
+    for name in names {
+        let kind = WorkloadKind::from_name(name).ok_or_else(|| {
+            let known: Vec<&str> = WorkloadKind::ALL.iter().map(|(_, name)| *name).collect();
+            error(format!(
+                "expected one of {}, found {name:?}",
+                known.join(", ")
+            ))
+        })?;
+        parsed.push(kind);
+    }
+    Ok(parsed)
+}
+
 /// A workload's own table (`[lock]`, `[lease]`, `[election]`) is read only for that
 /// workload: given for another, it is an error at the table, not input silently ignored.
 fn workload_uses<T>(
@@ -691,18 +721,18 @@ fn workload_uses<T>(
     table: &Spanned<T>,
     name: &str,
     reader: WorkloadKind,
-    kind: WorkloadKind,
+    workload: &WorkloadConfig,
 ) -> Result<(), ScenarioError> {
-    if reader == kind {
+    if workload.lists(reader) {
         return Ok(());
     }
     Err(report.error(
         Some(table.span()),
         name,
         format!(
-            "[{name}] is only read when workload.kind = {:?}, but workload.kind is {:?}; remove the table or set workload.kind = {:?}",
+            "[{name}] is only read when workload.kind lists {:?}, but workload.kind is {}; remove the table or add {:?} to workload.kind",
             reader.name(),
-            kind.name(),
+            workload.kinds_toml(),
             reader.name()
         ),
     ))
@@ -1006,7 +1036,7 @@ impl FaultReader<'_> {
     /// when the clients take locks (there is none to wait for otherwise).
     fn client(&self, value: &Field<RawTarget>) -> Result<ClientTarget, ScenarioError> {
         let clients = self.workload.clients;
-        let takes_locks = self.workload.kind == WorkloadKind::Lock;
+        let takes_locks = self.workload.lists(WorkloadKind::Lock);
         let expected = if takes_locks {
             format!("a client id from 1 to {clients} (workload.clients) or \"lock-holder\"")
         } else {
@@ -1031,8 +1061,8 @@ impl FaultReader<'_> {
                 Ok(ClientTarget::LockHolder)
             }
             RawTarget::Name(name) if name == "lock-holder" => Err(error(format!(
-                "\"lock-holder\" is only valid when workload.kind = \"lock\", but workload.kind is {:?}; expected {expected}",
-                self.workload.kind.name()
+                "\"lock-holder\" is only valid when workload.kind lists \"lock\", but workload.kind is {}; expected {expected}",
+                self.workload.kinds_toml()
             ))),
             RawTarget::Id(id) => Err(error(format!("expected {expected}, found {id}"))),
             RawTarget::Name(name) => Err(error(format!("expected {expected}, found {name:?}"))),

@@ -86,6 +86,7 @@ pub(crate) fn parse_swarm(
     report: &Reporter,
     raw: RawSwarm,
     duration_ms: u64,
+    clients: u64,
 ) -> Result<SwarmConfig, ScenarioError> {
     let default = SwarmConfig::default();
     let kinds = match &raw.kinds {
@@ -96,7 +97,7 @@ pub(crate) fn parse_swarm(
             for (index, name) in kinds.get_ref().iter().enumerate() {
                 let field = format!("swarm.kinds[{index}]");
                 let error = |message| report.error(Some(name.span()), &field, message);
-                let Some(kind) = crate::swarm::DEFAULT_SWARM_KINDS
+                let Some(kind) = crate::swarm::SWARM_KINDS
                     .iter()
                     .find(|kind| **kind == name.get_ref())
                 else {
@@ -104,12 +105,12 @@ pub(crate) fn parse_swarm(
                         format!(
                             "a swarm cannot draw `{}` faults; expected one of {}",
                             name.get_ref(),
-                            crate::swarm::DEFAULT_SWARM_KINDS.join(", ")
+                            crate::swarm::SWARM_KINDS.join(", ")
                         )
                     } else {
                         format!(
                             "expected one of {}, found {:?}",
-                            crate::swarm::DEFAULT_SWARM_KINDS.join(", "),
+                            crate::swarm::SWARM_KINDS.join(", "),
                             name.get_ref()
                         )
                     }));
@@ -118,6 +119,13 @@ pub(crate) fn parse_swarm(
                     return Err(error(format!("`{kind}` is listed twice")));
                 }
                 chosen.push(kind);
+            }
+            if chosen.contains(&"pause-client") && clients == 0 {
+                return Err(report.error(
+                    Some(kinds.span()),
+                    "swarm.kinds",
+                    "a swarm drawing `pause-client` faults needs a client to pause, but workload.clients = 0".to_string(),
+                ));
             }
             if chosen.is_empty() {
                 return Err(report.error(

@@ -11,8 +11,8 @@
 //! with [`Scenario::to_toml`], it replays the very same run.
 
 use crate::{
-    FaultAction, LinkEffect, LinkSelector, MessageKind, NodeTarget, PersistStep, Scenario,
-    ScheduledFault,
+    ClientTarget, FaultAction, LinkEffect, LinkSelector, MessageKind, NodeTarget, PersistStep,
+    Scenario, ScheduledFault, WorkloadKind,
 };
 use rand::seq::SliceRandom;
 use rand::Rng;
@@ -66,8 +66,8 @@ pub struct SwarmConfig {
 /// The kinds a swarm draws from unless the scenario says otherwise: every kind of fault the
 /// correct cluster must survive that needs no more configuration than a swarm can draw
 /// (`partition` needs sides; `heal` and `restart` are what undoing does anyway).
-/// `pause-client` is left out: it strikes a client, not the cluster, and its lock-holder
-/// target only means something to the lock workload.
+/// `pause-client` is left out: it strikes a client, not the cluster, so a scenario lists it
+/// when its clients' pauses matter (a lock workload's holders).
 pub const DEFAULT_SWARM_KINDS: [&str; 17] = [
     "isolate",
     "split",
@@ -87,6 +87,19 @@ pub const DEFAULT_SWARM_KINDS: [&str; 17] = [
     "clock-rate",
     "replace",
 ];
+
+/// Every kind a swarm can draw: the default ones and `pause-client`, which pauses a drawn
+/// client, or whichever client holds a lock when the workload takes locks.
+pub const SWARM_KINDS: [&str; 18] = {
+    let mut kinds = [""; 18];
+    let mut index = 0;
+    while index < DEFAULT_SWARM_KINDS.len() {
+        kinds[index] = DEFAULT_SWARM_KINDS[index];
+        index += 1;
+    }
+    kinds[index] = "pause-client";
+    kinds
+};
 
 impl Default for SwarmConfig {
     fn default() -> Self {
@@ -124,7 +137,7 @@ impl Scenario {
                 let kind = kinds.choose(rng).expect("at least one kind is on");
                 let at_ms =
                     rng.gen_range(swarm.start_ms.min(self.duration_ms - 1)..self.duration_ms);
-                let action = swarm.draw_action(kind, self.cluster.nodes, rng);
+                let action = swarm.draw_action(kind, self, rng);
                 let for_ms = action.can_be_undone().then(|| swarm.for_ms.draw(rng));
                 ScheduledFault {
                     at_ms,
@@ -143,7 +156,8 @@ impl Scenario {
 }
 
 impl SwarmConfig {
-    fn draw_action(&self, kind: &str, nodes: u64, rng: &mut impl Rng) -> FaultAction {
+    fn draw_action(&self, kind: &str, scenario: &Scenario, rng: &mut impl Rng) -> FaultAction {
+        let nodes = scenario.cluster.nodes;
         let node = target(rng);
         match kind {
             "isolate" => FaultAction::Isolate { node },
@@ -209,6 +223,13 @@ impl SwarmConfig {
                 rate_percent: self.rate_percent.draw(rng),
             },
             "replace" => FaultAction::Replace { node },
+            "pause-client" => FaultAction::PauseClient {
+                client: if scenario.workload.lists(WorkloadKind::Lock) && rng.gen_bool(0.5) {
+                    ClientTarget::LockHolder
+                } else {
+                    ClientTarget::Id(rng.gen_range(1..=scenario.workload.clients))
+                },
+            },
             other => unreachable!("swarm kinds are checked when the scenario is read: {other}"),
         }
     }

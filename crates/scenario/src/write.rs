@@ -49,7 +49,7 @@ impl Scenario {
 
         let w = &self.workload;
         writeln!(out, "\n[workload]").unwrap();
-        writeln!(out, "kind = {}", quoted(w.kind.name())).unwrap();
+        writeln!(out, "kind = {}", w.kinds_toml()).unwrap();
         writeln!(out, "clients = {}", w.clients).unwrap();
         writeln!(out, "keys = {}", w.keys).unwrap();
         writeln!(out, "request_timeout_ms = {}", w.request_timeout_ms).unwrap();
@@ -63,35 +63,37 @@ impl Scenario {
         )
         .unwrap();
 
-        // Only the workload's own table: the parser rejects the others, and leaves them at
-        // their defaults, so nothing is lost by leaving them out.
-        match w.kind {
-            WorkloadKind::Kv => {}
-            WorkloadKind::Lock => {
-                let l = &self.lock;
-                writeln!(out, "\n[lock]").unwrap();
-                writeln!(out, "locks = {}", l.locks).unwrap();
-                writeln!(out, "session_ttl_s = {}", l.session_ttl_s).unwrap();
-                writeln!(out, "hold_min_ms = {}", l.hold_min_ms).unwrap();
-                writeln!(out, "hold_max_ms = {}", l.hold_max_ms).unwrap();
-                writeln!(out, "fencing = {}", l.fencing).unwrap();
-            }
-            WorkloadKind::Lease => {
-                let l = &self.lease;
-                writeln!(out, "\n[lease]").unwrap();
-                writeln!(out, "ttl_s = {}", l.ttl_s).unwrap();
-                writeln!(out, "keep_min_ms = {}", l.keep_min_ms).unwrap();
-                writeln!(out, "keep_max_ms = {}", l.keep_max_ms).unwrap();
-                writeln!(out, "revoke_percent = {}", l.revoke_percent).unwrap();
-                writeln!(out, "keys_per_lease = {}", l.keys_per_lease).unwrap();
-            }
-            WorkloadKind::Election => {
-                let e = &self.election;
-                writeln!(out, "\n[election]").unwrap();
-                writeln!(out, "session_ttl_s = {}", e.session_ttl_s).unwrap();
-                writeln!(out, "serve_min_ms = {}", e.serve_min_ms).unwrap();
-                writeln!(out, "serve_max_ms = {}", e.serve_max_ms).unwrap();
-                writeln!(out, "proclaim_ms = {}", e.proclaim_ms).unwrap();
+        // Only the listed workloads' own tables: the parser rejects the others, and leaves
+        // them at their defaults, so nothing is lost by leaving them out.
+        for kind in &w.kinds {
+            match kind {
+                WorkloadKind::Kv => {}
+                WorkloadKind::Lock => {
+                    let l = &self.lock;
+                    writeln!(out, "\n[lock]").unwrap();
+                    writeln!(out, "locks = {}", l.locks).unwrap();
+                    writeln!(out, "session_ttl_s = {}", l.session_ttl_s).unwrap();
+                    writeln!(out, "hold_min_ms = {}", l.hold_min_ms).unwrap();
+                    writeln!(out, "hold_max_ms = {}", l.hold_max_ms).unwrap();
+                    writeln!(out, "fencing = {}", l.fencing).unwrap();
+                }
+                WorkloadKind::Lease => {
+                    let l = &self.lease;
+                    writeln!(out, "\n[lease]").unwrap();
+                    writeln!(out, "ttl_s = {}", l.ttl_s).unwrap();
+                    writeln!(out, "keep_min_ms = {}", l.keep_min_ms).unwrap();
+                    writeln!(out, "keep_max_ms = {}", l.keep_max_ms).unwrap();
+                    writeln!(out, "revoke_percent = {}", l.revoke_percent).unwrap();
+                    writeln!(out, "keys_per_lease = {}", l.keys_per_lease).unwrap();
+                }
+                WorkloadKind::Election => {
+                    let e = &self.election;
+                    writeln!(out, "\n[election]").unwrap();
+                    writeln!(out, "session_ttl_s = {}", e.session_ttl_s).unwrap();
+                    writeln!(out, "serve_min_ms = {}", e.serve_min_ms).unwrap();
+                    writeln!(out, "serve_max_ms = {}", e.serve_max_ms).unwrap();
+                    writeln!(out, "proclaim_ms = {}", e.proclaim_ms).unwrap();
+                }
             }
         }
 

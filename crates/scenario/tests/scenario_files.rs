@@ -236,7 +236,7 @@ fn an_empty_file_is_a_scenario_of_defaults() {
         scenario.cluster.lease_checkpoint_ms, 0,
         "checkpointing is off"
     );
-    assert_eq!(scenario.workload.kind, WorkloadKind::Kv);
+    assert_eq!(scenario.workload.kinds, [WorkloadKind::Kv]);
     assert_eq!(
         (scenario.lock, scenario.lease, scenario.election),
         (
@@ -268,7 +268,7 @@ fn every_field_is_read() {
     );
     assert_eq!(s.cluster.catch_up_entries, 30);
     assert_eq!(s.cluster.lease_checkpoint_ms, 500);
-    assert_eq!(s.workload.kind, WorkloadKind::Lock);
+    assert_eq!(s.workload.kinds, [WorkloadKind::Lock]);
     assert_eq!(
         s.lock,
         LockConfig {
@@ -342,7 +342,7 @@ fn every_field_is_read() {
 #[test]
 fn the_lease_and_election_tables_are_read() {
     let lease = parse(FULL_LEASE).unwrap();
-    assert_eq!(lease.workload.kind, WorkloadKind::Lease);
+    assert_eq!(lease.workload.kinds, [WorkloadKind::Lease]);
     assert_eq!(
         lease.lease,
         LeaseConfig {
@@ -355,7 +355,7 @@ fn the_lease_and_election_tables_are_read() {
     );
     assert_eq!(lease.lock, LockConfig::default());
     let election = parse(FULL_ELECTION).unwrap();
-    assert_eq!(election.workload.kind, WorkloadKind::Election);
+    assert_eq!(election.workload.kinds, [WorkloadKind::Election]);
     assert_eq!(
         election.election,
         ElectionConfig {
@@ -473,6 +473,29 @@ fn only_the_workloads_own_table_is_written() {
         written.contains("\n[workload]\nkind = \"kv\"\n"),
         "{written}"
     );
+}
+
+#[test]
+fn a_list_of_workloads_is_dealt_to_the_clients_in_turn_and_written_back() {
+    let text = "[workload]\nclients = 5\nkind = [\"kv\", \"lock\", \"election\"]\n\n[lock]\nfencing = true\n\n[election]\nproclaim_ms = 50\n";
+    let scenario = parse(text).unwrap();
+    let dealt: Vec<WorkloadKind> = (1..=5).map(|id| scenario.workload.kind_of(id)).collect();
+    use WorkloadKind::{Election, Kv, Lock};
+    assert_eq!(dealt, [Kv, Lock, Election, Kv, Lock]);
+    assert!(scenario.lock.fencing);
+    assert_eq!(scenario.election.proclaim_ms, 50);
+    let written = scenario.to_toml(None);
+    assert!(
+        written.contains("\nkind = [\"kv\", \"lock\", \"election\"]\n"),
+        "{written}"
+    );
+    assert!(written.contains("\n[lock]\n") && written.contains("\n[election]\n"));
+    assert!(!written.contains("\n[lease]\n"), "{written}");
+    assert_eq!(parse(&written).unwrap(), scenario);
+    // Listed twice, a kind goes to more of the clients.
+    let weighted = parse("[workload]\nclients = 3\nkind = [\"kv\", \"kv\", \"lease\"]\n").unwrap();
+    let dealt: Vec<WorkloadKind> = (1..=3).map(|id| weighted.workload.kind_of(id)).collect();
+    assert_eq!(dealt, [Kv, Kv, WorkloadKind::Lease]);
 }
 
 #[test]
@@ -1088,7 +1111,7 @@ fn new_fault_kind_errors_name_field_line_and_expectation() {
             "kind = \"pause-client\"\nclient = \"lock-holder\"\n",
             6,
             "faults[0].client",
-            "\"lock-holder\" is only valid when workload.kind = \"lock\", but workload.kind is \"kv\"",
+            "\"lock-holder\" is only valid when workload.kind lists \"lock\", but workload.kind is \"kv\"",
         ),
         (
             "kind = \"pause-client\"\nclient = \"leader\"\n",
@@ -1181,7 +1204,25 @@ fn workload_errors_name_line_and_field() {
             "[workload]\nkind = 3\n",
             2,
             "",
-            "invalid type: integer `3`, expected a string",
+            "expected a workload kind (\"kv\") or a list of them",
+        ),
+        (
+            "[workload]\nkind = []\n",
+            2,
+            "workload.kind",
+            "expected at least one workload kind, found an empty list",
+        ),
+        (
+            "[workload]\nkind = [\"kv\", \"mutex\"]\n",
+            2,
+            "workload.kind",
+            "expected one of kv, lock, lease, election, found \"mutex\"",
+        ),
+        (
+            "[workload]\nkind = [\"kv\", \"lease\"]\n[lock]\nfencing = true\n",
+            3,
+            "lock",
+            "[lock] is only read when workload.kind lists \"lock\", but workload.kind is [\"kv\", \"lease\"]",
         ),
         (
             "[cluster]\nlease_checkpoint_ms = 99\n",
@@ -1200,25 +1241,25 @@ fn workload_errors_name_line_and_field() {
             "[workload]\nkind = \"kv\"\n\n[lock]\nfencing = true\n",
             4,
             "lock",
-            "[lock] is only read when workload.kind = \"lock\", but workload.kind is \"kv\"; remove the table or set workload.kind = \"lock\"",
+            "[lock] is only read when workload.kind lists \"lock\", but workload.kind is \"kv\"; remove the table or add \"lock\" to workload.kind",
         ),
         (
             "duration_ms = 5000\n[lock]\nlocks = 2\n",
             2,
             "lock",
-            "only read when workload.kind = \"lock\", but workload.kind is \"kv\"",
+            "only read when workload.kind lists \"lock\", but workload.kind is \"kv\"",
         ),
         (
             "[workload]\nkind = \"lock\"\n[lease]\nttl_s = 5\n",
             3,
             "lease",
-            "[lease] is only read when workload.kind = \"lease\", but workload.kind is \"lock\"",
+            "[lease] is only read when workload.kind lists \"lease\", but workload.kind is \"lock\"",
         ),
         (
             "[workload]\nkind = \"lease\"\n[lease]\n[election]\n",
             4,
             "election",
-            "[election] is only read when workload.kind = \"election\", but workload.kind is \"lease\"",
+            "[election] is only read when workload.kind lists \"election\", but workload.kind is \"lease\"",
         ),
         // Values out of range, and bounds out of order.
         (
@@ -1368,9 +1409,9 @@ fn swarm_errors_name_the_knob() {
             "cannot draw",
         ),
         (
-            "[swarm]\nkinds = [\"pause-client\"]\n",
-            "swarm.kinds[0]",
-            "a swarm cannot draw `pause-client` faults",
+            "[workload]\nclients = 0\n[swarm]\nkinds = [\"pause-client\"]\n",
+            "swarm.kinds",
+            "needs a client to pause, but workload.clients = 0",
         ),
         ("[swarm]\nkinds = []\n", "swarm.kinds", "at least one"),
         ("[swarm]\nfaults = [9, 3]\n", "swarm.faults", "min ≤ max"),
@@ -1433,5 +1474,42 @@ fn a_drawn_swarm_keeps_the_workload_and_the_cluster_as_they_are() {
             .count();
         assert_eq!(client_faults, 2);
         assert_eq!(parse(&drawn.to_toml(None)).unwrap(), drawn);
+    }
+}
+
+#[test]
+fn a_swarm_listing_pause_client_pauses_workload_clients_and_lock_holders() {
+    use rand::SeedableRng;
+    let text = "[workload]\nclients = 3\nkind = [\"kv\", \"lock\"]\n[swarm]\nkinds = [\"pause-client\"]\nfaults = 10\n";
+    let scenario = parse(text).unwrap();
+    let mut targets = std::collections::BTreeSet::new();
+    for seed in 0..10 {
+        let drawn = scenario.draw_swarm(&mut rand::rngs::StdRng::seed_from_u64(seed));
+        for fault in &drawn.faults {
+            let FaultAction::PauseClient { client } = &fault.action else {
+                panic!("only pause-client was listed: {fault:?}");
+            };
+            assert!(fault.for_ms.is_some(), "a paused client is resumed");
+            targets.insert(format!("{client:?}"));
+        }
+        assert_eq!(parse(&drawn.to_toml(None)).unwrap(), drawn);
+    }
+    assert_eq!(
+        targets,
+        ["Id(1)", "Id(2)", "Id(3)", "LockHolder"]
+            .map(String::from)
+            .into()
+    );
+    // Without a lock workload there is no lock holder to pick.
+    let kv = parse("[workload]\nclients = 2\n[swarm]\nkinds = [\"pause-client\"]\nfaults = 10\n")
+        .unwrap();
+    for seed in 0..10 {
+        let drawn = kv.draw_swarm(&mut rand::rngs::StdRng::seed_from_u64(seed));
+        assert!(drawn.faults.iter().all(|fault| matches!(
+            fault.action,
+            FaultAction::PauseClient {
+                client: ClientTarget::Id(1 | 2)
+            }
+        )));
     }
 }

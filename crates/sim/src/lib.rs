@@ -130,8 +130,8 @@ pub async fn simulate(scenario: Arc<Scenario>, seed: u64) -> RunOutput {
     let safety_end = clock.at_ms(scenario.duration_ms);
     let election_timeout_ms = scenario.cluster.tick_ms * scenario.cluster.election_ticks;
     recorder.election_timeout_ns(election_timeout_ms * 1_000_000);
-    let kind = scenario.workload.kind;
-    if matches!(kind, WorkloadKind::Lock | WorkloadKind::Election) {
+    let workload = &scenario.workload;
+    if workload.lists(WorkloadKind::Lock) || workload.lists(WorkloadKind::Election) {
         recorder.track_lock_owners();
     }
 
@@ -155,7 +155,7 @@ pub async fn simulate(scenario: Arc<Scenario>, seed: u64) -> RunOutput {
             keep_alive_address: KEEP_ALIVE_ADDRESSES_FROM + id,
             bugs: scenario.bugs.clone(),
         };
-        let task = match kind {
+        let task = match workload.kind_of(id) {
             WorkloadKind::Kv => {
                 let workload = Workload::new(id, scenario.workload.clone(), rng);
                 process.spawn(client.run_workload(workload, safety_end))
@@ -277,14 +277,17 @@ const KEEP_ALIVE_ADDRESSES_FROM: u64 = 1 << 32;
 /// retry, the commit), and one more leaves a margin to see a late expiry as late.
 const LAPSE_ELECTION_TIMEOUTS: u64 = 4;
 
-/// The longest lease TTL the run's workload uses, if it uses leases.
+/// The longest lease TTL the run's workloads use, if any uses leases.
 fn lease_ttl_s(scenario: &Scenario) -> Option<u64> {
-    match scenario.workload.kind {
-        WorkloadKind::Kv => None,
-        WorkloadKind::Lock => Some(scenario.lock.session_ttl_s),
-        WorkloadKind::Lease => Some(scenario.lease.ttl_s),
-        WorkloadKind::Election => Some(scenario.election.session_ttl_s),
-    }
+    let workload = &scenario.workload;
+    (1..=workload.clients)
+        .filter_map(|id| match workload.kind_of(id) {
+            WorkloadKind::Kv => None,
+            WorkloadKind::Lock => Some(scenario.lock.session_ttl_s),
+            WorkloadKind::Lease => Some(scenario.lease.ttl_s),
+            WorkloadKind::Election => Some(scenario.election.session_ttl_s),
+        })
+        .max()
 }
 
 /// Writes to the `liveness` key until a write succeeds, then reads it until a

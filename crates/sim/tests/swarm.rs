@@ -83,3 +83,35 @@ fn pinned_knobs_are_obeyed() {
         }
     }
 }
+
+/// The swarm's clients mix the KV, fenced lock and lease workloads, and its faults may
+/// pause a client: over a few seeds, every lock and lease check gets something to judge,
+/// including stale tokens the fenced resource must refuse.
+#[test]
+fn the_swarm_gives_every_check_something_to_judge() {
+    let scenario = swarm();
+    let (mut kv_ops, mut holds, mut lease_ends, mut client_pauses, mut refused) = (0, 0, 0, 0, 0);
+    for seed in 0..30 {
+        let history = sim::run_on_fresh_thread(&scenario, seed).history;
+        kv_ops += history.ops.len();
+        holds += history.lock_holds.len();
+        lease_ends += history.lease_ends.len();
+        refused += history
+            .resource_writes
+            .iter()
+            .filter(|write| !write.accepted)
+            .count();
+        client_pauses += history
+            .faults
+            .iter()
+            .filter(|event| matches!(event.fault, history::Fault::ClientPause { .. }))
+            .count();
+        let verdict = check::check_history(&history, &check::Budget::default());
+        assert!(verdict.is_ok(), "seed {seed}: {verdict:?}");
+    }
+    assert!(kv_ops > 1000, "{kv_ops} ops");
+    assert!(holds > 100, "{holds} lock holds");
+    assert!(lease_ends > 30, "{lease_ends} lease ends");
+    assert!(client_pauses > 0, "no client paused in 30 seeds");
+    assert!(refused > 0, "no stale token refused in 30 seeds");
+}
