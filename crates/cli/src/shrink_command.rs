@@ -3,10 +3,12 @@
 //!
 //! The report's `scenario.toml` is the run exactly (a swarm's draw written out as a
 //! scripted schedule, the seed pinned). Shrinking tries smaller variants of it, one change
-//! at a time, and keeps a change whenever the run still violates the same check: drop a
-//! fault, halve a fault's duration, drop a client, let clients think longer between
-//! operations, shorten the safety phase, use fewer nodes. It repeats until no change is kept. Every trial is a deterministic run, so
-//! shrinking the same report always gives the same result.
+//! at a time, and keeps a change whenever the run still violates the same check: drop half
+//! the faults or one of them, end the safety phase after the last fault, move the faults
+//! earlier, start the clients just before the faults, halve the safety phase, keep one of several workloads, drop a client, cap each
+//! client's rounds, use fewer keys, let clients think longer between operations, halve a fault's duration,
+//! use fewer nodes. It repeats until no change is kept. Every trial is a deterministic run,
+//! so shrinking the same report always gives the same result.
 
 use crate::outcome::{judge, load_report_scenario, say, EXIT_BAD_INPUT};
 use check::CheckResult;
@@ -24,6 +26,17 @@ const MAX_THINK_MS: u64 = 2_000;
 
 /// A shortened safety phase still runs this long after its last fault ends.
 const TAIL_AFTER_FAULTS_MS: u64 = 1_000;
+
+/// Faults are not moved earlier than this: the cluster elects its first leader before.
+const EARLIEST_FAULT_MS: u64 = 1_000;
+
+/// How long before the first fault the clients may start, the latest first. A run is
+/// sensitive to every change (the clients' random choices meet the faults differently),
+/// so several nearby values are tried, not only halves.
+const CLIENT_LEADS_MS: [u64; 7] = [0, 100, 250, 500, 1_000, 2_000, 4_000];
+
+/// The first cap on each client's rounds; later trials halve it.
+const FIRST_ROUNDS_CAP: u64 = 32;
 
 /// The check `scenario` with `seed` violates first (safety or liveness), if any.
 pub fn violated_check(scenario: &Scenario, seed: u64) -> Option<(String, String)> {
@@ -175,6 +188,19 @@ struct Variant {
 /// Every one-step smaller variant of `scenario`, the biggest cuts first.
 fn variants(scenario: &Scenario) -> Vec<Variant> {
     let mut variants = Vec::new();
+    // Half the faults at once first, as delta debugging does: a long schedule shrinks in
+    // a few trials when most of it does not matter.
+    let faults = scenario.faults.len();
+    if faults >= 4 {
+        for (first, last) in [(0, faults / 2), (faults / 2, faults)] {
+            let mut smaller = scenario.clone();
+            smaller.faults.drain(first..last);
+            variants.push(Variant {
+                scenario: smaller,
+                change: format!("dropped faults {} to {}", first + 1, last),
+            });
+        }
+    }
     for index in 0..scenario.faults.len() {
         let mut smaller = scenario.clone();
         let dropped = smaller.faults.remove(index);
@@ -204,6 +230,40 @@ fn variants(scenario: &Scenario) -> Vec<Variant> {
             scenario: smaller,
         });
     }
+    // Move the faults earlier: the operations before them go.
+    let first_fault_ms = scenario.faults.iter().map(|fault| fault.at_ms).min();
+    if let Some(first_fault_ms) = first_fault_ms {
+        let shift_ms = (first_fault_ms.saturating_sub(EARLIEST_FAULT_MS) / 2) / 100 * 100;
+        if shift_ms > 0 && scenario.duration_ms - shift_ms >= MIN_DURATION_MS {
+            let mut smaller = scenario.clone();
+            smaller.duration_ms -= shift_ms;
+            smaller.workload.start_ms = smaller.workload.start_ms.saturating_sub(shift_ms);
+            for fault in &mut smaller.faults {
+                fault.at_ms -= shift_ms;
+            }
+            variants.push(Variant {
+                change: format!(
+                    "faults {shift_ms} ms earlier, safety phase {} ms",
+                    smaller.duration_ms
+                ),
+                scenario: smaller,
+            });
+        }
+    }
+    // Clients start later: the operations long before the faults go.
+    if let Some(first_fault_ms) = first_fault_ms {
+        for lead_ms in CLIENT_LEADS_MS {
+            let start_ms = first_fault_ms.saturating_sub(lead_ms);
+            if start_ms > scenario.workload.start_ms {
+                let mut smaller = scenario.clone();
+                smaller.workload.start_ms = start_ms;
+                variants.push(Variant {
+                    change: format!("clients start at {start_ms} ms"),
+                    scenario: smaller,
+                });
+            }
+        }
+    }
     if scenario.duration_ms / 2 >= MIN_DURATION_MS {
         let mut smaller = scenario.clone();
         smaller.duration_ms /= 2;
@@ -214,6 +274,17 @@ fn variants(scenario: &Scenario) -> Vec<Variant> {
             change: format!("safety phase {} ms", smaller.duration_ms),
             scenario: smaller,
         });
+    }
+    let kinds = &scenario.workload.kinds;
+    if kinds.len() > 1 {
+        for kind in kinds {
+            let mut smaller = scenario.clone();
+            smaller.workload.kinds = vec![*kind];
+            variants.push(Variant {
+                change: format!("only the {} workload", kind.name()),
+                scenario: smaller,
+            });
+        }
     }
     if scenario.workload.clients > 1 {
         let mut smaller = scenario.clone();
@@ -228,6 +299,32 @@ fn variants(scenario: &Scenario) -> Vec<Variant> {
                 scenario: smaller,
             });
         }
+    }
+    // Fewer operations: each client stops after fewer rounds.
+    let rounds_caps = match scenario.workload.rounds_per_client {
+        None => vec![FIRST_ROUNDS_CAP],
+        // Halve, or failing that take a quarter off, or one.
+        Some(rounds) => [rounds / 2, rounds - rounds.div_ceil(4), rounds - 1]
+            .into_iter()
+            .filter(|&cap| cap >= 1 && cap < rounds)
+            .collect(),
+    };
+    for rounds in rounds_caps {
+        let mut smaller = scenario.clone();
+        smaller.workload.rounds_per_client = Some(rounds);
+        variants.push(Variant {
+            change: format!("each client stops after {rounds} rounds"),
+            scenario: smaller,
+        });
+    }
+    // Fewer keys: the operations that matter meet on fewer keys.
+    if scenario.workload.keys > 1 {
+        let mut smaller = scenario.clone();
+        smaller.workload.keys /= 2;
+        variants.push(Variant {
+            change: format!("{} keys", smaller.workload.keys),
+            scenario: smaller,
+        });
     }
     // Fewer operations: clients pause longer between them.
     if scenario.workload.think_max_ms < MAX_THINK_MS {

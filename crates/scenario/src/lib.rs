@@ -121,6 +121,15 @@ pub struct WorkloadConfig {
     pub think_max_ms: u64,
     /// Relative weights of the operation kinds (of the `kv` workload).
     pub mix: OperationMix,
+    /// Each client stops after this many rounds of its workload (a KV operation; a lock
+    /// taken, used and released; a lease's life; a term as candidate or leader), or at the
+    /// end of the safety phase if sooner; `None`: no cap. Shrinking sets it, so that a
+    /// reproducer keeps only the operations its failure needs.
+    pub rounds_per_client: Option<u64>,
+    /// Clients start their first round this long into the safety phase (before, only the
+    /// cluster runs). Shrinking sets it, so that a reproducer skips the operations before
+    /// its faults.
+    pub start_ms: u64,
     /// What the clients do: never empty. Client `id` runs `kinds[(id - 1) % len]`, so
     /// `kind = ["kv", "lock"]` gives clients 1, 3, … the KV workload and 2, 4, … locks: one
     /// run can check every recipe against the same weather (the swarm does).
@@ -331,6 +340,8 @@ impl Default for WorkloadConfig {
                 delete: 5,
             },
             kinds: vec![WorkloadKind::Kv],
+            rounds_per_client: None,
+            start_ms: 0,
         }
     }
 }

@@ -66,6 +66,8 @@ struct RawWorkload {
     request_timeout_ms: Field<u64>,
     think_min_ms: Field<u64>,
     think_max_ms: Field<u64>,
+    rounds_per_client: Field<u64>,
+    start_ms: Field<u64>,
     mix: Option<Spanned<RawMix>>,
 }
 
@@ -352,7 +354,7 @@ pub(crate) fn parse(
     let bugs = parse_bugs(&report, raw.bugs)?;
     let cluster = parse_cluster(&report, raw.cluster)?;
     let network = parse_network(&report, raw.network)?;
-    let workload = parse_workload(&report, raw.workload)?;
+    let workload = parse_workload(&report, raw.workload, duration_ms)?;
     let liveness = match raw.liveness {
         None => LivenessConfig::default(),
         Some(raw) => LivenessConfig {
@@ -600,6 +602,7 @@ fn parse_network(
 fn parse_workload(
     report: &Reporter,
     raw: Option<RawWorkload>,
+    duration_ms: u64,
 ) -> Result<WorkloadConfig, ScenarioError> {
     let default = WorkloadConfig::default();
     let Some(raw) = raw else {
@@ -646,6 +649,25 @@ fn parse_workload(
             0,
             MAX_TIME_MS,
             "a time in ms",
+        )?,
+        rounds_per_client: match &raw.rounds_per_client {
+            None => None,
+            Some(_) => Some(report.number(
+                &raw.rounds_per_client,
+                "workload.rounds_per_client",
+                0,
+                1,
+                MAX_ROUNDS_PER_CLIENT,
+                "a round count",
+            )?),
+        },
+        start_ms: report.number(
+            &raw.start_ms,
+            "workload.start_ms",
+            default.start_ms,
+            0,
+            duration_ms - 1,
+            "a time in ms before the end of the safety phase (duration_ms)",
         )?,
         mix: match raw.mix {
             None => default.mix,
@@ -713,6 +735,9 @@ fn parse_kinds(
     }
     Ok(parsed)
 }
+
+/// The most rounds `workload.rounds_per_client` may ask of each client.
+const MAX_ROUNDS_PER_CLIENT: u64 = 1_000_000;
 
 /// A workload's own table (`[lock]`, `[lease]`, `[election]`) is read only for that
 /// workload: given for another, it is an error at the table, not input silently ignored.

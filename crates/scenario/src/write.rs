@@ -55,6 +55,12 @@ impl Scenario {
         writeln!(out, "request_timeout_ms = {}", w.request_timeout_ms).unwrap();
         writeln!(out, "think_min_ms = {}", w.think_min_ms).unwrap();
         writeln!(out, "think_max_ms = {}", w.think_max_ms).unwrap();
+        if w.start_ms > 0 {
+            writeln!(out, "start_ms = {}", w.start_ms).unwrap();
+        }
+        if let Some(rounds) = w.rounds_per_client {
+            writeln!(out, "rounds_per_client = {rounds}").unwrap();
+        }
         let m = &w.mix;
         writeln!(
             out,

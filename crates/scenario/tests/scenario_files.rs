@@ -492,6 +492,20 @@ fn a_list_of_workloads_is_dealt_to_the_clients_in_turn_and_written_back() {
     assert!(written.contains("\n[lock]\n") && written.contains("\n[election]\n"));
     assert!(!written.contains("\n[lease]\n"), "{written}");
     assert_eq!(parse(&written).unwrap(), scenario);
+    // The shrinker's knobs are read and written back; absent, they are off.
+    assert_eq!(
+        (
+            scenario.workload.start_ms,
+            scenario.workload.rounds_per_client
+        ),
+        (0, None)
+    );
+    let knobs = parse("[workload]\nstart_ms = 2500\nrounds_per_client = 7\n").unwrap();
+    assert_eq!(
+        (knobs.workload.start_ms, knobs.workload.rounds_per_client),
+        (2500, Some(7))
+    );
+    assert_eq!(parse(&knobs.to_toml(None)).unwrap(), knobs);
     // Listed twice, a kind goes to more of the clients.
     let weighted = parse("[workload]\nclients = 3\nkind = [\"kv\", \"kv\", \"lease\"]\n").unwrap();
     let dealt: Vec<WorkloadKind> = (1..=3).map(|id| weighted.workload.kind_of(id)).collect();
@@ -1205,6 +1219,18 @@ fn workload_errors_name_line_and_field() {
             2,
             "",
             "expected a workload kind (\"kv\") or a list of them",
+        ),
+        (
+            "duration_ms = 5000\n[workload]\nstart_ms = 5000\n",
+            3,
+            "workload.start_ms",
+            "expected a time in ms before the end of the safety phase (duration_ms) between 0 and 4999, found 5000",
+        ),
+        (
+            "[workload]\nrounds_per_client = 0\n",
+            2,
+            "workload.rounds_per_client",
+            "expected a round count between 1 and 1000000, found 0",
         ),
         (
             "[workload]\nkind = []\n",

@@ -11,6 +11,7 @@
 use crate::members::Members;
 use crate::network::{Address, ClientRequest, Envelope, Network};
 use crate::recorder::Recorder;
+use crate::rounds::Rounds;
 use crate::translate::{output_for, request_for};
 use crate::workload::Workload;
 use futures::channel::mpsc::UnboundedReceiver;
@@ -109,9 +110,10 @@ impl Client {
 
     /// Runs the key-value workload until `stop_at`, then returns.
     pub async fn run_workload(mut self, mut workload: Workload, stop_at: Instant) {
+        let mut rounds = Rounds::new(stop_at, workload.config());
         loop {
             sleep(Duration::from_millis(workload.think_ms())).await;
-            if Instant::now() >= stop_at {
+            if !rounds.another() {
                 return;
             }
             let input = workload.next_input();

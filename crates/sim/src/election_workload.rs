@@ -9,6 +9,7 @@
 
 use crate::client::Client;
 use crate::mutex::{LockError, Mutex};
+use crate::rounds::Rounds;
 use crate::session::{Session, SessionSettings};
 use history::LockHold;
 use madsim::time::{sleep, Instant};
@@ -38,9 +39,10 @@ impl ElectionClient {
         let mut session: Option<Session> = None;
         let mut leases_granted = 0;
         let mut values = 0;
+        let mut rounds = Rounds::new(stop_at, &self.workload);
         loop {
             self.think().await;
-            if Instant::now() >= stop_at {
+            if !rounds.another() {
                 break;
             }
             let Some(live) = Session::alive_or_new(

@@ -10,6 +10,7 @@
 
 use crate::client::Client;
 use crate::network::ClientRequest;
+use crate::rounds::Rounds;
 use crate::session::{Session, SessionSettings};
 use history::KvInput;
 use kv::{LeaseId, PutRequest, Request};
@@ -33,9 +34,10 @@ impl LeaseClient {
     pub async fn run(mut self, mut client: Client, stop_at: Instant) {
         let mut leases_granted = 0;
         let mut previous_keys = Vec::new();
+        let mut rounds = Rounds::new(stop_at, &self.workload);
         loop {
             self.think().await;
-            if Instant::now() >= stop_at {
+            if !rounds.another() {
                 return;
             }
             self.read_back(&mut client, &std::mem::take(&mut previous_keys))

@@ -29,6 +29,7 @@ mod network;
 mod node_clock;
 mod recorder;
 mod resource;
+mod rounds;
 mod server;
 mod session;
 mod streams;
@@ -54,6 +55,8 @@ use resource::ProtectedResource;
 use scenario::{Scenario, WorkloadKind};
 use session::SessionSettings;
 use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 use workload::Workload;
@@ -155,10 +158,10 @@ pub async fn simulate(scenario: Arc<Scenario>, seed: u64) -> RunOutput {
             keep_alive_address: KEEP_ALIVE_ADDRESSES_FROM + id,
             bugs: scenario.bugs.clone(),
         };
-        let task = match workload.kind_of(id) {
+        let run: Pin<Box<dyn Future<Output = ()> + Send>> = match workload.kind_of(id) {
             WorkloadKind::Kv => {
                 let workload = Workload::new(id, scenario.workload.clone(), rng);
-                process.spawn(client.run_workload(workload, safety_end))
+                Box::pin(client.run_workload(workload, safety_end))
             }
             WorkloadKind::Lock => {
                 let lock_client = LockClient {
@@ -169,7 +172,7 @@ pub async fn simulate(scenario: Arc<Scenario>, seed: u64) -> RunOutput {
                     holders: holders.clone(),
                     sessions: sessions(scenario.lock.session_ttl_s),
                 };
-                process.spawn(lock_client.run(client, safety_end))
+                Box::pin(lock_client.run(client, safety_end))
             }
             WorkloadKind::Lease => {
                 let lease_client = LeaseClient {
@@ -178,7 +181,7 @@ pub async fn simulate(scenario: Arc<Scenario>, seed: u64) -> RunOutput {
                     rng,
                     sessions: sessions(scenario.lease.ttl_s),
                 };
-                process.spawn(lease_client.run(client, safety_end))
+                Box::pin(lease_client.run(client, safety_end))
             }
             WorkloadKind::Election => {
                 let election_client = ElectionClient {
@@ -187,9 +190,18 @@ pub async fn simulate(scenario: Arc<Scenario>, seed: u64) -> RunOutput {
                     rng,
                     sessions: sessions(scenario.election.session_ttl_s),
                 };
-                process.spawn(election_client.run(client, safety_end))
+                Box::pin(election_client.run(client, safety_end))
             }
         };
+        // Clients start their first round at `workload.start_ms` (a shrunk reproducer
+        // skips the operations before its faults).
+        let start_at = (workload.start_ms > 0).then(|| clock.at_ms(workload.start_ms));
+        let task = process.spawn(async move {
+            if let Some(start_at) = start_at {
+                madsim::time::sleep_until(start_at).await;
+            }
+            run.await
+        });
         clients.push(task);
     }
     let client_processes = ClientProcesses::new(processes, holders, recorder.clone());

@@ -32,6 +32,10 @@ impl Workload {
         }
     }
 
+    pub fn config(&self) -> &WorkloadConfig {
+        &self.config
+    }
+
     /// A pause before the next operation.
     pub fn think_ms(&mut self) -> u64 {
         think_ms(&mut self.rng, &self.config)
