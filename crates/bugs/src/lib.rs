@@ -37,11 +37,15 @@ pub enum Bug {
     /// A single-node cluster applies and acknowledges a write before its fsync completes: a
     /// crash right after the acknowledgement loses it.
     AckBeforeFsync,
+    /// After a restart or a snapshot install, the store's revision is recounted from the
+    /// highest mod revision of its keys instead of taken from the snapshot: revisions that
+    /// deletes consumed after the last put are handed out again.
+    RevisionFromMaxKey,
 }
 
 impl Bug {
     /// Every bug, in the order `lockstep bugs` lists them.
-    pub const ALL: [Bug; 8] = [
+    pub const ALL: [Bug; 9] = [
         Bug::LockNoRecheck,
         Bug::LessorStalePrimary,
         Bug::PromoteNoExtend,
@@ -50,6 +54,7 @@ impl Bug {
         Bug::LeaderLocalRead,
         Bug::ReadIndexNoTermCheck,
         Bug::AckBeforeFsync,
+        Bug::RevisionFromMaxKey,
     ];
 
     /// The name a scenario file and `--bug` use.
@@ -63,6 +68,7 @@ impl Bug {
             Bug::LeaderLocalRead => "leader-local-read",
             Bug::ReadIndexNoTermCheck => "readindex-no-term-check",
             Bug::AckBeforeFsync => "ack-before-fsync",
+            Bug::RevisionFromMaxKey => "revision-from-max-key",
         }
     }
 
@@ -97,6 +103,9 @@ impl Bug {
             Bug::AckBeforeFsync => {
                 "a single-node cluster acknowledges a write before its fsync; a crash right after loses the acknowledged write"
             }
+            Bug::RevisionFromMaxKey => {
+                "a restarted replica recounts its revision from its highest live key; revisions of deletes after the last put are reused"
+            }
         }
     }
 
@@ -113,6 +122,7 @@ impl Bug {
             Bug::LeaderLocalRead => Some("scenarios/partitions.toml"),
             Bug::ReadIndexNoTermCheck => Some("scenarios/bugs/readindex-no-term-check.toml"),
             Bug::AckBeforeFsync => Some("scenarios/bugs/ack-before-fsync.toml"),
+            Bug::RevisionFromMaxKey => Some("scenarios/bugs/revision-from-max-key.toml"),
         }
     }
 
@@ -129,6 +139,7 @@ impl Bug {
             Bug::LeaderLocalRead => "etcd #741; Raft paper (Ongaro and Ousterhout), section 8",
             Bug::ReadIndexNoTermCheck => "etcd #7331",
             Bug::AckBeforeFsync => "etcd #14370",
+            Bug::RevisionFromMaxKey => "etcd #17780, fixed by etcd PR #17815",
         }
     }
 }

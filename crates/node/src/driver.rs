@@ -177,7 +177,7 @@ impl RaftNode {
     pub fn start(config: NodeConfig, disk: SimDisk, local_clock: LocalClock) -> RaftNode {
         let storage = disk.durable();
         let snapshot = storage.latest_snapshot().clone();
-        let SnapshotData { store, log_digest } = decode_snapshot(&snapshot);
+        let SnapshotData { store, log_digest } = decode_snapshot(&snapshot, &config.bugs);
         let snapshot_index = snapshot.get_metadata().index;
         let raft_config = raft::Config {
             id: config.id,
@@ -655,7 +655,7 @@ impl RaftNode {
 
     fn install_snapshot(&mut self, snapshot: &Snapshot) {
         let index = snapshot.get_metadata().index;
-        let data = decode_snapshot(snapshot);
+        let data = decode_snapshot(snapshot, &self.config.bugs);
         self.store = data.store;
         self.membership_epoch += 1;
         self.log_digest = data.log_digest;
@@ -929,12 +929,18 @@ fn decode<M: protobuf::Message>(data: &[u8]) -> M {
 }
 
 /// What `snapshot` holds; an empty one (a fresh replica's) is the empty store and log.
-fn decode_snapshot(snapshot: &Snapshot) -> SnapshotData {
+fn decode_snapshot(snapshot: &Snapshot, bugs: &Bugs) -> SnapshotData {
     if snapshot.data.is_empty() {
         return SnapshotData {
             store: kv::Store::new(),
             log_digest: 0,
         };
     }
-    serde_json::from_slice(&snapshot.data).expect("snapshots hold a store and a log digest")
+    let mut data: SnapshotData =
+        serde_json::from_slice(&snapshot.data).expect("snapshots hold a store and a log digest");
+    // Planted: the revision is recounted from the keys, not taken from the snapshot.
+    if bugs.has(Bug::RevisionFromMaxKey) {
+        data.store = data.store.with_revision_from_live_keys();
+    }
+    data
 }

@@ -116,3 +116,16 @@ fn ack_before_fsync_is_caught_by_linearizable() {
     // 16 of 20 seeds lose an acknowledged write (15 also see the revision go back).
     caught(scenario, Bug::AckBeforeFsync, "linearizable", SEEDS / 2);
 }
+
+#[test]
+fn revision_from_max_key_is_caught_by_revisions_never_go_back() {
+    let scenario = bug_scenario("revision-from-max-key");
+    // 7 of 20 seeds: the restarted replica led with its revision recounted too low. Its
+    // state parts from the others' on 18 of 20 seeds (replica-agreement).
+    caught(
+        scenario,
+        Bug::RevisionFromMaxKey,
+        "revisions-never-go-back",
+        SEEDS / 4,
+    );
+}
