@@ -41,11 +41,15 @@ pub enum Bug {
     /// highest mod revision of its keys instead of taken from the snapshot: revisions that
     /// deletes consumed after the last put are handed out again.
     RevisionFromMaxKey,
+    /// A crashed replica restarts with a wiped disk, as at its first boot, under its old
+    /// id: it forgets its vote and its log, so it may vote twice in a term or help elect a
+    /// leader that lacks acknowledged writes.
+    WipedDiskRejoin,
 }
 
 impl Bug {
     /// Every bug, in the order `lockstep bugs` lists them.
-    pub const ALL: [Bug; 9] = [
+    pub const ALL: [Bug; 10] = [
         Bug::LockNoRecheck,
         Bug::LessorStalePrimary,
         Bug::PromoteNoExtend,
@@ -55,6 +59,7 @@ impl Bug {
         Bug::ReadIndexNoTermCheck,
         Bug::AckBeforeFsync,
         Bug::RevisionFromMaxKey,
+        Bug::WipedDiskRejoin,
     ];
 
     /// The name a scenario file and `--bug` use.
@@ -69,6 +74,7 @@ impl Bug {
             Bug::ReadIndexNoTermCheck => "readindex-no-term-check",
             Bug::AckBeforeFsync => "ack-before-fsync",
             Bug::RevisionFromMaxKey => "revision-from-max-key",
+            Bug::WipedDiskRejoin => "wiped-disk-rejoin",
         }
     }
 
@@ -106,6 +112,9 @@ impl Bug {
             Bug::RevisionFromMaxKey => {
                 "a restarted replica recounts its revision from its highest live key; revisions of deletes after the last put are reused"
             }
+            Bug::WipedDiskRejoin => {
+                "a member restarts with an empty disk under its old id; it forgets its vote and log, and a leader without acknowledged writes can be elected"
+            }
         }
     }
 
@@ -123,6 +132,7 @@ impl Bug {
             Bug::ReadIndexNoTermCheck => Some("scenarios/bugs/readindex-no-term-check.toml"),
             Bug::AckBeforeFsync => Some("scenarios/bugs/ack-before-fsync.toml"),
             Bug::RevisionFromMaxKey => Some("scenarios/bugs/revision-from-max-key.toml"),
+            Bug::WipedDiskRejoin => Some("scenarios/bugs/wiped-disk-rejoin.toml"),
         }
     }
 
@@ -140,6 +150,9 @@ impl Bug {
             Bug::ReadIndexNoTermCheck => "etcd #7331",
             Bug::AckBeforeFsync => "etcd #14370",
             Bug::RevisionFromMaxKey => "etcd #17780, fixed by etcd PR #17815",
+            Bug::WipedDiskRejoin => {
+                "etcd #5857 (a lost data dir is a lost member); Raft thesis (Ongaro), section 3.8: term, vote and log outlive restarts"
+            }
         }
     }
 }

@@ -129,3 +129,11 @@ fn revision_from_max_key_is_caught_by_revisions_never_go_back() {
         SEEDS / 4,
     );
 }
+
+#[test]
+fn wiped_disk_rejoin_is_caught_by_linearizable() {
+    let scenario = bug_scenario("wiped-disk-rejoin");
+    // 19 of 20 seeds lose writes acknowledged while node 3 was cut off; 6 also see two
+    // leaders in one term (one-leader-per-term).
+    caught(scenario, Bug::WipedDiskRejoin, "linearizable", SEEDS / 2);
+}
