@@ -45,11 +45,14 @@ pub enum Bug {
     /// id: it forgets its vote and its log, so it may vote twice in a term or help elect a
     /// leader that lacks acknowledged writes.
     WipedDiskRejoin,
+    /// A replica sends its vote before the hard state that records it is synced: a crash
+    /// in between forgets the vote, and the replica may vote again in the same term.
+    SendBeforePersist,
 }
 
 impl Bug {
     /// Every bug, in the order `lockstep bugs` lists them.
-    pub const ALL: [Bug; 10] = [
+    pub const ALL: [Bug; 11] = [
         Bug::LockNoRecheck,
         Bug::LessorStalePrimary,
         Bug::PromoteNoExtend,
@@ -60,6 +63,7 @@ impl Bug {
         Bug::AckBeforeFsync,
         Bug::RevisionFromMaxKey,
         Bug::WipedDiskRejoin,
+        Bug::SendBeforePersist,
     ];
 
     /// The name a scenario file and `--bug` use.
@@ -75,6 +79,7 @@ impl Bug {
             Bug::AckBeforeFsync => "ack-before-fsync",
             Bug::RevisionFromMaxKey => "revision-from-max-key",
             Bug::WipedDiskRejoin => "wiped-disk-rejoin",
+            Bug::SendBeforePersist => "send-before-persist",
         }
     }
 
@@ -115,6 +120,9 @@ impl Bug {
             Bug::WipedDiskRejoin => {
                 "a member restarts with an empty disk under its old id; it forgets its vote and log, and a leader without acknowledged writes can be elected"
             }
+            Bug::SendBeforePersist => {
+                "a vote is sent before the hard state recording it is synced; a crash forgets it, and the replica votes twice in one term"
+            }
         }
     }
 
@@ -133,6 +141,7 @@ impl Bug {
             Bug::AckBeforeFsync => Some("scenarios/bugs/ack-before-fsync.toml"),
             Bug::RevisionFromMaxKey => Some("scenarios/bugs/revision-from-max-key.toml"),
             Bug::WipedDiskRejoin => Some("scenarios/bugs/wiped-disk-rejoin.toml"),
+            Bug::SendBeforePersist => Some("scenarios/bugs/send-before-persist.toml"),
         }
     }
 
@@ -150,6 +159,7 @@ impl Bug {
             Bug::ReadIndexNoTermCheck => "etcd #7331",
             Bug::AckBeforeFsync => "etcd #14370",
             Bug::RevisionFromMaxKey => "etcd #17780, fixed by etcd PR #17815",
+            Bug::SendBeforePersist => "raft-rs #128, etcd PR #7317",
             Bug::WipedDiskRejoin => {
                 "etcd #5857 (a lost data dir is a lost member); Raft thesis (Ongaro), section 3.8: term, vote and log outlive restarts"
             }

@@ -11,7 +11,8 @@ use crate::{
 use bugs::{Bug, Bugs};
 use kv::LeaseId;
 use raft::eraftpb::{
-    ConfChange, ConfChangeType, ConfChangeV2, Entry, EntryType, Message, Snapshot, SnapshotMetadata,
+    ConfChange, ConfChangeType, ConfChangeV2, Entry, EntryType, Message, MessageType, Snapshot,
+    SnapshotMetadata,
 };
 use raft::{RawNode, ReadOnlyOption, StateRole, Storage};
 use rand::rngs::SmallRng;
@@ -560,6 +561,17 @@ impl RaftNode {
         if let Some(hard_state) = ready.hs() {
             self.persist(DiskWrite::HardState(hard_state.clone()));
         }
+        let mut persisted_messages = ready.take_persisted_messages();
+        // Planted: votes go out before the hard state that records them is synced.
+        if self.config.bugs.has(Bug::SendBeforePersist) {
+            let (votes, others): (Vec<Message>, Vec<Message>) = persisted_messages
+                .into_iter()
+                .partition(|message| message.get_msg_type() == MessageType::MsgRequestVoteResponse);
+            for vote in votes {
+                outbox.send(vote);
+            }
+            persisted_messages = others;
+        }
         if self.disk.has_unsynced_writes() && !ack_before_fsync {
             self.reach(ReadyStep::BeforeSync).await;
             self.sync_disk().await;
@@ -568,7 +580,6 @@ impl RaftNode {
 
         // 2. Send, now that what the messages promise is durable.
         let messages = ready.take_messages();
-        let persisted_messages = ready.take_persisted_messages();
         let sends = !messages.is_empty() || !persisted_messages.is_empty();
         for message in messages.into_iter().chain(persisted_messages) {
             outbox.send(message);

@@ -137,3 +137,11 @@ fn wiped_disk_rejoin_is_caught_by_linearizable() {
     // leaders in one term (one-leader-per-term).
     caught(scenario, Bug::WipedDiskRejoin, "linearizable", SEEDS / 2);
 }
+
+#[test]
+fn send_before_persist_is_caught_by_one_leader_per_term() {
+    let scenario = bug_scenario("send-before-persist");
+    // 6 of 20 seeds: voters that crashed right after sending their vote come back without
+    // it and elect a second leader in the same term.
+    caught(scenario, Bug::SendBeforePersist, "one-leader-per-term", 3);
+}
