@@ -37,11 +37,22 @@ pub enum Bug {
     /// A single-node cluster applies and acknowledges a write before its fsync completes: a
     /// crash right after the acknowledgement loses it.
     AckBeforeFsync,
+    /// After a restart or a snapshot install, the store's revision is recounted from the
+    /// highest mod revision of its keys instead of taken from the snapshot: revisions that
+    /// deletes consumed after the last put are handed out again.
+    RevisionFromMaxKey,
+    /// A crashed replica restarts with a wiped disk, as at its first boot, under its old
+    /// id: it forgets its vote and its log, so it may vote twice in a term or help elect a
+    /// leader that lacks acknowledged writes.
+    WipedDiskRejoin,
+    /// A replica sends its vote before the hard state that records it is synced: a crash
+    /// in between forgets the vote, and the replica may vote again in the same term.
+    SendBeforePersist,
 }
 
 impl Bug {
     /// Every bug, in the order `lockstep bugs` lists them.
-    pub const ALL: [Bug; 8] = [
+    pub const ALL: [Bug; 11] = [
         Bug::LockNoRecheck,
         Bug::LessorStalePrimary,
         Bug::PromoteNoExtend,
@@ -50,6 +61,9 @@ impl Bug {
         Bug::LeaderLocalRead,
         Bug::ReadIndexNoTermCheck,
         Bug::AckBeforeFsync,
+        Bug::RevisionFromMaxKey,
+        Bug::WipedDiskRejoin,
+        Bug::SendBeforePersist,
     ];
 
     /// The name a scenario file and `--bug` use.
@@ -63,6 +77,9 @@ impl Bug {
             Bug::LeaderLocalRead => "leader-local-read",
             Bug::ReadIndexNoTermCheck => "readindex-no-term-check",
             Bug::AckBeforeFsync => "ack-before-fsync",
+            Bug::RevisionFromMaxKey => "revision-from-max-key",
+            Bug::WipedDiskRejoin => "wiped-disk-rejoin",
+            Bug::SendBeforePersist => "send-before-persist",
         }
     }
 
@@ -97,6 +114,15 @@ impl Bug {
             Bug::AckBeforeFsync => {
                 "a single-node cluster acknowledges a write before its fsync; a crash right after loses the acknowledged write"
             }
+            Bug::RevisionFromMaxKey => {
+                "a restarted replica recounts its revision from its highest live key; revisions of deletes after the last put are reused"
+            }
+            Bug::WipedDiskRejoin => {
+                "a member restarts with an empty disk under its old id; it forgets its vote and log, and a leader without acknowledged writes can be elected"
+            }
+            Bug::SendBeforePersist => {
+                "a vote is sent before the hard state recording it is synced; a crash forgets it, and the replica votes twice in one term"
+            }
         }
     }
 
@@ -113,6 +139,9 @@ impl Bug {
             Bug::LeaderLocalRead => Some("scenarios/partitions.toml"),
             Bug::ReadIndexNoTermCheck => Some("scenarios/bugs/readindex-no-term-check.toml"),
             Bug::AckBeforeFsync => Some("scenarios/bugs/ack-before-fsync.toml"),
+            Bug::RevisionFromMaxKey => Some("scenarios/bugs/revision-from-max-key.toml"),
+            Bug::WipedDiskRejoin => Some("scenarios/bugs/wiped-disk-rejoin.toml"),
+            Bug::SendBeforePersist => Some("scenarios/bugs/send-before-persist.toml"),
         }
     }
 
@@ -129,6 +158,11 @@ impl Bug {
             Bug::LeaderLocalRead => "etcd #741; Raft paper (Ongaro and Ousterhout), section 8",
             Bug::ReadIndexNoTermCheck => "etcd #7331",
             Bug::AckBeforeFsync => "etcd #14370",
+            Bug::RevisionFromMaxKey => "etcd #17780, fixed by etcd PR #17815",
+            Bug::SendBeforePersist => "raft-rs #128, etcd PR #7317",
+            Bug::WipedDiskRejoin => {
+                "etcd #5857 (a lost data dir is a lost member); Raft thesis (Ongaro), section 3.8: term, vote and log outlive restarts"
+            }
         }
     }
 }

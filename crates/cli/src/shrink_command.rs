@@ -13,6 +13,7 @@
 use crate::outcome::{judge, load_report_scenario, say, EXIT_BAD_INPUT};
 use check::CheckResult;
 use scenario::{FaultAction, NodeTarget, Scenario};
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 
 /// Where shrunk scenarios are written.
@@ -133,8 +134,15 @@ pub fn shrink_scenario(
         trials += 1;
         // A variant must still be a valid scenario file: it is what gets written.
         let reparsed = Scenario::parse(&candidate.to_toml(Some(seed)), "shrunk", &candidate.name);
-        reparsed.is_ok()
-            && violated_check(candidate, seed).is_some_and(|(failed, _)| failed == check)
+        if reparsed.is_err() {
+            return false;
+        }
+        // A variant whose simulation panics (raft-rs refusing the state a planted bug
+        // left, say) does not fail the check, so it is not kept; the shrink goes on.
+        std::panic::catch_unwind(AssertUnwindSafe(|| violated_check(candidate, seed)))
+            .ok()
+            .flatten()
+            .is_some_and(|(failed, _)| failed == check)
     };
     while let Some(smaller) = variants(&current)
         .into_iter()

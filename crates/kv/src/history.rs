@@ -96,6 +96,12 @@ impl KeyHistory {
         self.events.last()?.live.as_ref()
     }
 
+    /// The key's mod revision if it exists after its latest event.
+    pub(crate) fn live_mod_revision(&self) -> Option<u64> {
+        let latest = self.events.last()?;
+        latest.live.as_ref().map(|_| latest.revision)
+    }
+
     /// Records a put of `value` with `lease` at `revision`: a new version of an existing
     /// key, or a fresh creation (version 1) of a missing or deleted one.
     pub(crate) fn put(&mut self, revision: u64, value: String, lease: Option<LeaseId>) {

@@ -81,6 +81,20 @@ impl Store {
         self.revision
     }
 
+    /// The store with its revision recounted from the highest mod revision of its live
+    /// keys (1 if none lives), as etcd restored its revision from what its backend still
+    /// held (etcd #17780): revisions that deletions consumed after the last put are lost
+    /// and handed out again. Only the planted bug `revision-from-max-key` calls this.
+    pub fn with_revision_from_live_keys(mut self) -> Store {
+        self.revision = self
+            .keys
+            .values()
+            .filter_map(KeyHistory::live_mod_revision)
+            .max()
+            .unwrap_or(1);
+        self
+    }
+
     /// The revision of the latest compaction: reads below it fail with
     /// [`KvError::Compacted`]; 0 when the store was never compacted.
     pub fn compacted_revision(&self) -> u64 {

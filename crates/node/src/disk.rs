@@ -33,6 +33,8 @@ pub enum DiskWrite {
 #[derive(Debug)]
 struct DiskState {
     durable: LogStorage,
+    /// What the disk held when the replica first booted from it.
+    first_boot: LogStorage,
     unsynced: Vec<DiskWrite>,
     syncs: u64,
     writes_lost: u64,
@@ -61,6 +63,7 @@ impl SimDisk {
     fn holding(durable: LogStorage) -> SimDisk {
         SimDisk {
             state: Arc::new(Mutex::new(DiskState {
+                first_boot: durable.clone(),
                 durable,
                 unsynced: Vec::new(),
                 syncs: 0,
@@ -100,6 +103,14 @@ impl SimDisk {
     pub fn crash(&self) {
         let mut state = self.lock();
         state.writes_lost += state.unsynced.len() as u64;
+        state.unsynced.clear();
+    }
+
+    /// Wipes the disk back to what it held at the replica's first boot: its term, vote
+    /// and log are gone. Only the planted bug `wiped-disk-rejoin` calls this.
+    pub fn wipe(&self) {
+        let mut state = self.lock();
+        state.durable = state.first_boot.clone();
         state.unsynced.clear();
     }
 
@@ -169,6 +180,17 @@ mod tests {
         assert_eq!(durable.hard_state().term, 4);
         assert_eq!(durable.last_index().unwrap(), 3);
         assert_eq!(disk.writes_lost(), 2);
+    }
+
+    #[test]
+    fn a_wiped_disk_holds_what_it_held_at_first_boot() {
+        let disk = SimDisk::bootstrap(&[1, 2, 3]);
+        disk.write(DiskWrite::HardState(hard_state(4)));
+        disk.sync();
+        disk.wipe();
+        let durable = disk.durable();
+        assert_eq!(durable.hard_state().term, 1);
+        assert_eq!(durable.last_index().unwrap(), 3);
     }
 
     #[test]

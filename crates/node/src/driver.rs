@@ -11,7 +11,8 @@ use crate::{
 use bugs::{Bug, Bugs};
 use kv::LeaseId;
 use raft::eraftpb::{
-    ConfChange, ConfChangeType, ConfChangeV2, Entry, EntryType, Message, Snapshot, SnapshotMetadata,
+    ConfChange, ConfChangeType, ConfChangeV2, Entry, EntryType, Message, MessageType, Snapshot,
+    SnapshotMetadata,
 };
 use raft::{RawNode, ReadOnlyOption, StateRole, Storage};
 use rand::rngs::SmallRng;
@@ -177,7 +178,7 @@ impl RaftNode {
     pub fn start(config: NodeConfig, disk: SimDisk, local_clock: LocalClock) -> RaftNode {
         let storage = disk.durable();
         let snapshot = storage.latest_snapshot().clone();
-        let SnapshotData { store, log_digest } = decode_snapshot(&snapshot);
+        let SnapshotData { store, log_digest } = decode_snapshot(&snapshot, &config.bugs);
         let snapshot_index = snapshot.get_metadata().index;
         let raft_config = raft::Config {
             id: config.id,
@@ -560,6 +561,17 @@ impl RaftNode {
         if let Some(hard_state) = ready.hs() {
             self.persist(DiskWrite::HardState(hard_state.clone()));
         }
+        let mut persisted_messages = ready.take_persisted_messages();
+        // Planted: votes go out before the hard state that records them is synced.
+        if self.config.bugs.has(Bug::SendBeforePersist) {
+            let (votes, others): (Vec<Message>, Vec<Message>) = persisted_messages
+                .into_iter()
+                .partition(|message| message.get_msg_type() == MessageType::MsgRequestVoteResponse);
+            for vote in votes {
+                outbox.send(vote);
+            }
+            persisted_messages = others;
+        }
         if self.disk.has_unsynced_writes() && !ack_before_fsync {
             self.reach(ReadyStep::BeforeSync).await;
             self.sync_disk().await;
@@ -568,7 +580,6 @@ impl RaftNode {
 
         // 2. Send, now that what the messages promise is durable.
         let messages = ready.take_messages();
-        let persisted_messages = ready.take_persisted_messages();
         let sends = !messages.is_empty() || !persisted_messages.is_empty();
         for message in messages.into_iter().chain(persisted_messages) {
             outbox.send(message);
@@ -655,7 +666,7 @@ impl RaftNode {
 
     fn install_snapshot(&mut self, snapshot: &Snapshot) {
         let index = snapshot.get_metadata().index;
-        let data = decode_snapshot(snapshot);
+        let data = decode_snapshot(snapshot, &self.config.bugs);
         self.store = data.store;
         self.membership_epoch += 1;
         self.log_digest = data.log_digest;
@@ -929,12 +940,18 @@ fn decode<M: protobuf::Message>(data: &[u8]) -> M {
 }
 
 /// What `snapshot` holds; an empty one (a fresh replica's) is the empty store and log.
-fn decode_snapshot(snapshot: &Snapshot) -> SnapshotData {
+fn decode_snapshot(snapshot: &Snapshot, bugs: &Bugs) -> SnapshotData {
     if snapshot.data.is_empty() {
         return SnapshotData {
             store: kv::Store::new(),
             log_digest: 0,
         };
     }
-    serde_json::from_slice(&snapshot.data).expect("snapshots hold a store and a log digest")
+    let mut data: SnapshotData =
+        serde_json::from_slice(&snapshot.data).expect("snapshots hold a store and a log digest");
+    // Planted: the revision is recounted from the keys, not taken from the snapshot.
+    if bugs.has(Bug::RevisionFromMaxKey) {
+        data.store = data.store.with_revision_from_live_keys();
+    }
+    data
 }

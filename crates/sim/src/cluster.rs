@@ -12,7 +12,7 @@ use crate::node_clock::NodeClock;
 use crate::recorder::Recorder;
 use crate::server::{run_server, Control, ControlLine, ServerContext, StatusBoard};
 use crate::streams;
-use bugs::Bugs;
+use bugs::{Bug, Bugs};
 use history::Fault;
 use madsim::runtime::Handle;
 use madsim::task::NodeId as MadsimNodeId;
@@ -293,7 +293,12 @@ impl Cluster {
         if !self.crashed.lock().expect("crashed lock").remove(&node) {
             return;
         }
-        self.handle.restart(self.replica(node).process);
+        let replica = self.replica(node);
+        // Planted: the replica comes back under its old id with the disk of its first boot.
+        if self.spawner.bugs.has(Bug::WipedDiskRejoin) {
+            replica.disk.wipe();
+        }
+        self.handle.restart(replica.process);
         self.recorder.fault(Fault::Restart { node });
     }
 

@@ -116,3 +116,32 @@ fn ack_before_fsync_is_caught_by_linearizable() {
     // 16 of 20 seeds lose an acknowledged write (15 also see the revision go back).
     caught(scenario, Bug::AckBeforeFsync, "linearizable", SEEDS / 2);
 }
+
+#[test]
+fn revision_from_max_key_is_caught_by_revisions_never_go_back() {
+    let scenario = bug_scenario("revision-from-max-key");
+    // 7 of 20 seeds: the restarted replica led with its revision recounted too low. Its
+    // state parts from the others' on 18 of 20 seeds (replica-agreement).
+    caught(
+        scenario,
+        Bug::RevisionFromMaxKey,
+        "revisions-never-go-back",
+        SEEDS / 4,
+    );
+}
+
+#[test]
+fn wiped_disk_rejoin_is_caught_by_linearizable() {
+    let scenario = bug_scenario("wiped-disk-rejoin");
+    // 19 of 20 seeds lose writes acknowledged while node 3 was cut off; 6 also see two
+    // leaders in one term (one-leader-per-term).
+    caught(scenario, Bug::WipedDiskRejoin, "linearizable", SEEDS / 2);
+}
+
+#[test]
+fn send_before_persist_is_caught_by_one_leader_per_term() {
+    let scenario = bug_scenario("send-before-persist");
+    // 6 of 20 seeds: voters that crashed right after sending their vote come back without
+    // it and elect a second leader in the same term.
+    caught(scenario, Bug::SendBeforePersist, "one-leader-per-term", 3);
+}
