@@ -31,6 +31,11 @@ pub enum Bug {
     /// The leader serves reads from its own applied state at once, without ReadIndex: a
     /// deposed leader answers stale reads.
     LeaderLocalRead,
+    /// The leader answers ReadIndex from its lease (raft-rs `ReadOnlyOption::LeaseBased`),
+    /// its belief that a quorum heard it within an election timeout of its own clock: a
+    /// leader whose clock runs slow, or that was paused, still believes it after the others
+    /// elected a new leader.
+    LeaseReadUnderSkew,
     /// A new leader serves reads before it committed an entry of its own term, at its
     /// commit index, which may lag what the previous leader acknowledged.
     ReadIndexNoTermCheck,
@@ -52,13 +57,14 @@ pub enum Bug {
 
 impl Bug {
     /// Every bug, in the order `lockstep bugs` lists them.
-    pub const ALL: [Bug; 11] = [
+    pub const ALL: [Bug; 12] = [
         Bug::LockNoRecheck,
         Bug::LessorStalePrimary,
         Bug::PromoteNoExtend,
         Bug::UnlockByName,
         Bug::ClientDeadlineFromReceipt,
         Bug::LeaderLocalRead,
+        Bug::LeaseReadUnderSkew,
         Bug::ReadIndexNoTermCheck,
         Bug::AckBeforeFsync,
         Bug::RevisionFromMaxKey,
@@ -75,6 +81,7 @@ impl Bug {
             Bug::UnlockByName => "unlock-by-name",
             Bug::ClientDeadlineFromReceipt => "client-deadline-from-receipt",
             Bug::LeaderLocalRead => "leader-local-read",
+            Bug::LeaseReadUnderSkew => "lease-read-under-skew",
             Bug::ReadIndexNoTermCheck => "readindex-no-term-check",
             Bug::AckBeforeFsync => "ack-before-fsync",
             Bug::RevisionFromMaxKey => "revision-from-max-key",
@@ -108,6 +115,9 @@ impl Bug {
             Bug::LeaderLocalRead => {
                 "the leader serves reads from its own state without ReadIndex; a deposed leader answers stale reads"
             }
+            Bug::LeaseReadUnderSkew => {
+                "the leader serves reads on its lease; with a slow clock or after a pause it still believes it leads, and answers stale reads"
+            }
             Bug::ReadIndexNoTermCheck => {
                 "a new leader serves reads at its commit index before committing in its term; the index may lag an acknowledged write"
             }
@@ -137,6 +147,7 @@ impl Bug {
             Bug::UnlockByName => Some("scenarios/bugs/unlock-by-name.toml"),
             Bug::ClientDeadlineFromReceipt => Some("scenarios/lease-skew.toml"),
             Bug::LeaderLocalRead => Some("scenarios/partitions.toml"),
+            Bug::LeaseReadUnderSkew => Some("scenarios/bugs/lease-read-under-skew.toml"),
             Bug::ReadIndexNoTermCheck => Some("scenarios/bugs/readindex-no-term-check.toml"),
             Bug::AckBeforeFsync => Some("scenarios/bugs/ack-before-fsync.toml"),
             Bug::RevisionFromMaxKey => Some("scenarios/bugs/revision-from-max-key.toml"),
@@ -156,6 +167,9 @@ impl Bug {
                 "clientv3's keep-alive loop sets its deadline from the response's arrival"
             }
             Bug::LeaderLocalRead => "etcd #741; Raft paper (Ongaro and Ousterhout), section 8",
+            Bug::LeaseReadUnderSkew => {
+                "raft-rs ReadOnlyOption::LeaseBased (\"affected by clock drift\"); Raft thesis (Ongaro), section 6.4.1"
+            }
             Bug::ReadIndexNoTermCheck => "etcd #7331",
             Bug::AckBeforeFsync => "etcd #14370",
             Bug::RevisionFromMaxKey => "etcd #17780, fixed by etcd PR #17815",

@@ -189,7 +189,13 @@ impl RaftNode {
             max_inflight_msgs: 256,
             check_quorum: true,
             pre_vote: true,
-            read_only_option: ReadOnlyOption::Safe,
+            read_only_option: if config.bugs.has(Bug::LeaseReadUnderSkew) {
+                // Planted: a ReadIndex is answered at once from the leader's lease (its
+                // check-quorum belief, counted in its own ticks), not confirmed by a quorum.
+                ReadOnlyOption::LeaseBased
+            } else {
+                ReadOnlyOption::Safe
+            },
             ..raft::Config::default()
         };
         let logger = slog::Logger::root(slog::Discard, slog::o!());
