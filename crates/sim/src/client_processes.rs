@@ -53,6 +53,15 @@ impl ClientProcesses {
         self.recorder.fault(Fault::ClientResume { client });
     }
 
+    /// Kills every client's process at the end of a run (see [`Cluster::kill_all`]).
+    ///
+    /// [`Cluster::kill_all`]: crate::cluster::Cluster::kill_all
+    pub fn kill_all(&self) {
+        for &process in self.processes.values() {
+            self.handle.kill(process);
+        }
+    }
+
     pub fn paused(&self) -> Vec<u64> {
         self.paused
             .lock()

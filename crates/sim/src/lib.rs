@@ -115,6 +115,7 @@ pub async fn simulate(scenario: Arc<Scenario>, seed: u64) -> RunOutput {
     let clock = RunClock::start();
     let recorder = Recorder::new(&scenario.name, seed, clock);
     let carrier = handle.create_node().name("network").build();
+    let carrier_id = carrier.id();
     let network = Network::new(
         carrier,
         streams::stream(seed, "network", 0),
@@ -270,14 +271,21 @@ pub async fn simulate(scenario: Arc<Scenario>, seed: u64) -> RunOutput {
         madsim::time::sleep(Duration::from_millis(lapse_ms)).await;
     }
 
-    RunOutput {
+    let output = RunOutput {
         history: recorder.finish(),
         stats: RunStats {
             simulated_ns: clock.now_ns(),
             network: network.stats(),
             disk_writes_lost: cluster.writes_lost(),
         },
-    }
+    };
+    // The history is taken: stop every process, or madsim keeps their tasks (and all they
+    // hold) alive after the runtime is gone (madsim #242).
+    cluster.kill_all();
+    client_processes.kill_all();
+    handle.kill(probe_process.id());
+    handle.kill(carrier_id);
+    output
 }
 
 /// Keep-alive connections get network addresses from here on (plus the client id), apart
