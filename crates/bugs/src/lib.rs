@@ -42,11 +42,15 @@ pub enum Bug {
     /// A single-node cluster applies and acknowledges a write before its fsync completes: a
     /// crash right after the acknowledgement loses it.
     AckBeforeFsync,
+    /// Raft runs without PreVote and without CheckQuorum: under a partial partition a node
+    /// cut off from the leader keeps campaigning in ever higher terms, and the node that
+    /// sees both sides deposes every leader in turn.
+    NoPrevoteNoCheckquorum,
 }
 
 impl Bug {
     /// Every bug, in the order `lockstep bugs` lists them.
-    pub const ALL: [Bug; 9] = [
+    pub const ALL: [Bug; 10] = [
         Bug::LockNoRecheck,
         Bug::LessorStalePrimary,
         Bug::PromoteNoExtend,
@@ -56,6 +60,7 @@ impl Bug {
         Bug::LeaseReadUnderSkew,
         Bug::ReadIndexNoTermCheck,
         Bug::AckBeforeFsync,
+        Bug::NoPrevoteNoCheckquorum,
     ];
 
     /// The name a scenario file and `--bug` use.
@@ -70,6 +75,7 @@ impl Bug {
             Bug::LeaseReadUnderSkew => "lease-read-under-skew",
             Bug::ReadIndexNoTermCheck => "readindex-no-term-check",
             Bug::AckBeforeFsync => "ack-before-fsync",
+            Bug::NoPrevoteNoCheckquorum => "no-prevote-no-checkquorum",
         }
     }
 
@@ -107,6 +113,9 @@ impl Bug {
             Bug::AckBeforeFsync => {
                 "a single-node cluster acknowledges a write before its fsync; a crash right after loses the acknowledged write"
             }
+            Bug::NoPrevoteNoCheckquorum => {
+                "Raft without PreVote and CheckQuorum; under a partial partition elections never end and the cluster stops serving"
+            }
         }
     }
 
@@ -124,6 +133,7 @@ impl Bug {
             Bug::LeaseReadUnderSkew => Some("scenarios/bugs/lease-read-under-skew.toml"),
             Bug::ReadIndexNoTermCheck => Some("scenarios/bugs/readindex-no-term-check.toml"),
             Bug::AckBeforeFsync => Some("scenarios/bugs/ack-before-fsync.toml"),
+            Bug::NoPrevoteNoCheckquorum => Some("scenarios/bugs/no-prevote-no-checkquorum.toml"),
         }
     }
 
@@ -143,6 +153,7 @@ impl Bug {
             }
             Bug::ReadIndexNoTermCheck => "etcd #7331",
             Bug::AckBeforeFsync => "etcd #14370",
+            Bug::NoPrevoteNoCheckquorum => "Cloudflare's outage of 2020-11-02; etcd #8499",
         }
     }
 }

@@ -130,6 +130,7 @@ impl Scenario {
                     at_ms,
                     action,
                     for_ms,
+                    through_liveness: false,
                 }
             })
             .collect();

@@ -124,3 +124,11 @@ fn ack_before_fsync_is_caught_by_linearizable() {
     // 16 of 20 seeds lose an acknowledged write (15 also see the revision go back).
     caught(scenario, Bug::AckBeforeFsync, "linearizable", SEEDS / 2);
 }
+
+#[test]
+fn no_prevote_no_checkquorum_is_caught_by_liveness() {
+    let scenario = bug_scenario("no-prevote-no-checkquorum");
+    // Under a partial partition that lasts through the liveness phase, the terms keep
+    // rising: every one of 20 seeds fails, though each served the probe's write and read.
+    caught(scenario, Bug::NoPrevoteNoCheckquorum, "liveness", SEEDS - 2);
+}
