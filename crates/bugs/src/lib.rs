@@ -53,11 +53,15 @@ pub enum Bug {
     /// A replica sends its vote before the hard state that records it is synced: a crash
     /// in between forgets the vote, and the replica may vote again in the same term.
     SendBeforePersist,
+    /// Raft runs without PreVote and without CheckQuorum: under a partial partition a node
+    /// cut off from the leader keeps campaigning in ever higher terms, and the node that
+    /// sees both sides deposes every leader in turn.
+    NoPrevoteNoCheckquorum,
 }
 
 impl Bug {
     /// Every bug, in the order `lockstep bugs` lists them.
-    pub const ALL: [Bug; 12] = [
+    pub const ALL: [Bug; 13] = [
         Bug::LockNoRecheck,
         Bug::LessorStalePrimary,
         Bug::PromoteNoExtend,
@@ -70,6 +74,7 @@ impl Bug {
         Bug::RevisionFromMaxKey,
         Bug::WipedDiskRejoin,
         Bug::SendBeforePersist,
+        Bug::NoPrevoteNoCheckquorum,
     ];
 
     /// The name a scenario file and `--bug` use.
@@ -87,6 +92,7 @@ impl Bug {
             Bug::RevisionFromMaxKey => "revision-from-max-key",
             Bug::WipedDiskRejoin => "wiped-disk-rejoin",
             Bug::SendBeforePersist => "send-before-persist",
+            Bug::NoPrevoteNoCheckquorum => "no-prevote-no-checkquorum",
         }
     }
 
@@ -133,6 +139,9 @@ impl Bug {
             Bug::SendBeforePersist => {
                 "a vote is sent before the hard state recording it is synced; a crash forgets it, and the replica votes twice in one term"
             }
+            Bug::NoPrevoteNoCheckquorum => {
+                "Raft without PreVote and CheckQuorum; under a partial partition elections never end and the cluster stops serving"
+            }
         }
     }
 
@@ -153,6 +162,7 @@ impl Bug {
             Bug::RevisionFromMaxKey => Some("scenarios/bugs/revision-from-max-key.toml"),
             Bug::WipedDiskRejoin => Some("scenarios/bugs/wiped-disk-rejoin.toml"),
             Bug::SendBeforePersist => Some("scenarios/bugs/send-before-persist.toml"),
+            Bug::NoPrevoteNoCheckquorum => Some("scenarios/bugs/no-prevote-no-checkquorum.toml"),
         }
     }
 
@@ -177,6 +187,7 @@ impl Bug {
             Bug::WipedDiskRejoin => {
                 "etcd #5857 (a lost data dir is a lost member); Raft thesis (Ongaro), section 3.8: term, vote and log outlive restarts"
             }
+            Bug::NoPrevoteNoCheckquorum => "Cloudflare's outage of 2020-11-02; etcd #8499",
         }
     }
 }

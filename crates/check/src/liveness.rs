@@ -1,8 +1,12 @@
 //! The liveness check: once the faults stop and the cluster is healed, it must serve a
-//! write and then a linearizable read again within the scenario's bound.
+//! write and then a linearizable read again within the scenario's bound, and, where the
+//! scenario demands it, keep one leader in one term for a while: a cluster whose
+//! elections never end may still slip a write and a read in between two of them.
+//! Faults marked lasting were never healed; the check says so, as the liveness it
+//! demands is then that of a cluster still partly cut.
 
 use crate::verdict::{CheckKind, CheckReport, CheckResult, Evidence};
-use history::{History, LivenessProbe, SimTimeNs};
+use history::{History, LivenessProbe, SimTimeNs, SteadyLeader};
 
 /// Checks the history's liveness phase: it holds when there was none, or when the first
 /// probe write and the first probe read after it succeeded no later than the deadline.
@@ -20,6 +24,25 @@ pub fn check_liveness(history: &History) -> CheckReport {
 }
 
 fn check_probe(history: &History, probe: &LivenessProbe) -> CheckResult {
+    let mut result = check_service(history, probe);
+    let lasting = history.lasting_faults().count();
+    if lasting > 0 {
+        let note = format!(
+            " (healed but for {lasting} lasting fault{})",
+            if lasting == 1 { "" } else { "s" }
+        );
+        match &mut result {
+            CheckResult::Ok { summary, .. } | CheckResult::Violation { summary, .. } => {
+                summary.push_str(&note)
+            }
+            CheckResult::Undecided { .. } => {}
+        }
+    }
+    result
+}
+
+/// The probe's write and read, then the steady leader if one was demanded.
+fn check_service(history: &History, probe: &LivenessProbe) -> CheckResult {
     let since_healing = |at_ns: SimTimeNs| duration(at_ns.saturating_sub(probe.healed_at_ns));
     let bound = since_healing(probe.deadline_ns);
     let window = format!(
@@ -73,10 +96,21 @@ fn check_probe(history: &History, probe: &LivenessProbe) -> CheckResult {
              probe reads)"
         )),
         Some(Some(first_read_ns)) if first_read_ns <= probe.deadline_ns => {
-            CheckResult::ok(format!(
-                "{write} and first read {} after healing, bound {bound}",
+            let served = format!(
+                "{write} and first read {} after healing",
                 since_healing(first_read_ns)
-            ))
+            );
+            match &probe.steady_leader {
+                None => CheckResult::ok(format!("{served}, bound {bound}")),
+                Some(steady) => {
+                    // Held steady by the deadline, or it does not count.
+                    let since = steady
+                        .since_ns
+                        .filter(|&since_ns| since_ns + steady.demanded_ns <= probe.deadline_ns)
+                        .map(since_healing);
+                    check_steady_leader(steady, since, &served, &bound, violation)
+                }
+            }
         }
         Some(Some(first_read_ns)) => violation(
             format!(
@@ -92,6 +126,35 @@ fn check_probe(history: &History, probe: &LivenessProbe) -> CheckResult {
                 "first write at {first_write_ns} ns; waiting for a read: none succeeded by \
                  the deadline"
             ),
+        ),
+    }
+}
+
+/// Whether one leader kept one term as long as demanded, after the probe was served.
+fn check_steady_leader(
+    steady: &SteadyLeader,
+    since_healing: Option<String>,
+    served: &str,
+    bound: &str,
+    violation: impl Fn(String, String) -> CheckResult,
+) -> CheckResult {
+    let demanded = duration(steady.demanded_ns);
+    let changes = format!(
+        "the highest term rose {} time{} while watched, to {}",
+        steady.term_changes,
+        if steady.term_changes == 1 { "" } else { "s" },
+        steady.last_term
+    );
+    match since_healing {
+        Some(since) => CheckResult::ok(format!(
+            "{served}, then one leader kept term {} for {demanded} from {since} after healing, bound {bound}",
+            steady.last_term
+        )),
+        None => violation(
+            format!(
+                "{served}, but no leader kept its term for {demanded} within {bound}: {changes}"
+            ),
+            format!("waiting for a leader to keep its term for {demanded}: {changes}"),
         ),
     }
 }

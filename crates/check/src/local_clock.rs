@@ -69,6 +69,7 @@ mod tests {
         FaultEvent {
             at_ns: at_s * S,
             fault: Fault::ClockRate { node, rate_percent },
+            lasting: false,
         }
     }
 
@@ -110,6 +111,7 @@ mod tests {
                     node: 2,
                     by_ms: -5_000,
                 },
+                lasting: false,
             },
         ];
         assert_eq!(local_elapsed_ns(&faults, 2, 0, 4 * S), 4 * S);

@@ -1,7 +1,7 @@
 //! The liveness check: after healing, a write and then a read must succeed by the deadline.
 
 use check::{check_liveness, CheckKind, CheckResult, Evidence};
-use history::{History, LeaderChange, LivenessProbe};
+use history::{Fault, FaultEvent, History, LeaderChange, LivenessProbe, SteadyLeader};
 
 const HEALED_AT_NS: u64 = 20_000_000_000;
 const DEADLINE_NS: u64 = 30_000_000_000;
@@ -15,6 +15,7 @@ fn history_with(first_write_ns: Option<u64>, first_read_ns: Option<Option<u64>>)
         deadline_ns: DEADLINE_NS,
         first_write_ns,
         first_read_ns,
+        steady_leader: None,
     });
     history
 }
@@ -145,4 +146,52 @@ fn a_read_after_the_deadline_is_a_violation() {
 fn a_run_without_a_liveness_phase_holds() {
     let report = check_liveness(&History::new("no-phase", 1));
     assert_eq!(report.result, CheckResult::ok("no liveness phase"));
+}
+
+/// A liveness phase served at once, then watched for a leader keeping its term for 3 s;
+/// `since_ns`: from when one did (`None`: none did), with one lasting cut.
+fn history_watched(since_ns: Option<u64>) -> History {
+    let mut history = history_with(Some(20_050_000_000), Some(Some(20_070_000_000)));
+    history.faults.push(FaultEvent {
+        at_ns: 2_000_000_000,
+        fault: Fault::Cut { from: 1, to: 2 },
+        lasting: true,
+    });
+    if let Some(probe) = &mut history.liveness {
+        probe.steady_leader = Some(SteadyLeader {
+            demanded_ns: 3_000_000_000,
+            since_ns,
+            term_changes: if since_ns.is_some() { 0 } else { 6 },
+            last_term: 12,
+        });
+    }
+    history
+}
+
+#[test]
+fn a_leader_keeping_its_term_as_long_as_demanded_holds() {
+    let report = check_liveness(&history_watched(Some(20_100_000_000)));
+    assert_eq!(
+        report.result,
+        CheckResult::ok(
+            "first write 50 ms and first read 70 ms after healing, then one leader kept term \
+             12 for 3000 ms from 100 ms after healing, bound 10000 ms (healed but for 1 \
+             lasting fault)"
+        )
+    );
+}
+
+#[test]
+fn elections_that_never_end_are_a_violation_though_the_probe_was_served() {
+    let report = check_liveness(&history_watched(None));
+    let CheckResult::Violation { summary, evidence } = report.result else {
+        panic!("expected a violation: {:?}", report.result);
+    };
+    assert_eq!(
+        summary,
+        "after healing: first write 50 ms and first read 70 ms after healing, but no leader \
+         kept its term for 3000 ms within 10000 ms: the highest term rose 6 times while \
+         watched, to 12 (healed but for 1 lasting fault)"
+    );
+    assert!(matches!(evidence, Evidence::Liveness { .. }));
 }

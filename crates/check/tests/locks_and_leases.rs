@@ -249,6 +249,7 @@ fn clock_rate(at_s: u64, node: u64, rate_percent: u64) -> FaultEvent {
     FaultEvent {
         at_ns: at_s * S,
         fault: Fault::ClockRate { node, rate_percent },
+        lasting: false,
     }
 }
 
@@ -365,6 +366,7 @@ fn lapsed_before_healing() -> History {
         deadline_ns: 15 * S,
         first_write_ns: Some(10 * S + S / 2),
         first_read_ns: Some(Some(11 * S)),
+        steady_leader: None,
     });
     history
 }

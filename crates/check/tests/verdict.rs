@@ -46,6 +46,7 @@ fn history(seen: &str, first_write_ns: Option<u64>) -> History {
         deadline_ns: 2_000_100,
         first_write_ns,
         first_read_ns: Some(first_write_ns),
+        steady_leader: None,
     });
     history
 }

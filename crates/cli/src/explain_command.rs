@@ -285,7 +285,11 @@ fn evidence_moments(history: &History, evidence: &Evidence) -> Vec<(u64, String)
         }
         Evidence::Liveness { .. } => {
             if let Some(probe) = &history.liveness {
-                moments.push((probe.healed_at_ns, "every fault healed".to_string()));
+                let healed = match history.lasting_faults().count() {
+                    0 => "every fault healed".to_string(),
+                    lasting => format!("every fault healed but {lasting} lasting"),
+                };
+                moments.push((probe.healed_at_ns, healed));
                 moments.push((probe.deadline_ns, "liveness deadline".to_string()));
             }
         }

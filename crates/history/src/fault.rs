@@ -9,6 +9,11 @@ use serde::{Deserialize, Serialize};
 pub struct FaultEvent {
     pub at_ns: SimTimeNs,
     pub fault: Fault,
+    /// The fault was never undone: no heal lifted it, and it lasted through the liveness
+    /// phase to the end of the run (a scenario's `through_liveness = true`), so the cluster
+    /// was never fully healed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub lasting: bool,
 }
 
 /// A concrete fault, with every target resolved to node ids (a scenario may say "the
@@ -23,7 +28,7 @@ pub enum Fault {
     /// Messages from `from` to `to` are dropped; the other direction still works (a
     /// one-way cut). Removed by the next heal.
     Cut { from: NodeId, to: NodeId },
-    /// Every partition and cut is removed.
+    /// Every partition and cut is removed, but a lasting one ([`FaultEvent::lasting`]).
     Heal,
     /// The node's process dies; writes its disk had not synced are lost. `at_step` names
     /// the step of its Ready loop it died at, when the fault chose one.
@@ -109,9 +114,10 @@ pub struct LeaderChange {
     pub term: u64,
 }
 
-/// The liveness phase of a run: at `healed_at_ns` every partition was healed and every
-/// crashed node restarted; a probe client then wrote until one write succeeded, then read
-/// until one linearizable read succeeded.
+/// The liveness phase of a run: at `healed_at_ns` every partition was healed (but the
+/// lasting ones, [`FaultEvent::lasting`]) and every crashed node restarted; a probe client
+/// then wrote until one write succeeded, then read until one linearizable read succeeded;
+/// then, if the scenario demanded it, the run watched for one leader to hold its term.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LivenessProbe {
@@ -129,6 +135,27 @@ pub struct LivenessProbe {
         skip_serializing_if = "Option::is_none"
     )]
     pub first_read_ns: Option<Option<SimTimeNs>>,
+    /// Whether one leader held one term long enough after the probe's read (a scenario's
+    /// `liveness.steady_leader_ms`); `None` (no field): not demanded. Serving a write and a
+    /// read between two elections is not enough when elections never end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steady_leader: Option<SteadyLeader>,
+}
+
+/// What the liveness phase saw of the cluster's leadership after the probe's read: it
+/// watched until one leader had kept one term for `demanded_ns`, or the deadline.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SteadyLeader {
+    /// How long one leader had to keep one term.
+    pub demanded_ns: SimTimeNs,
+    /// Since when the leader that kept its term that long led it; `None`: leaders or terms
+    /// kept changing (or no replica led) until the deadline, or the probe never read.
+    pub since_ns: Option<SimTimeNs>,
+    /// How often the highest term any replica was in rose while the run watched.
+    pub term_changes: u64,
+    /// The highest term any replica was in when the watch ended.
+    pub last_term: u64,
 }
 
 /// Reads a field that is present, possibly `null`, as `Some`; `default` makes an absent

@@ -171,6 +171,7 @@ mod tests {
             fault: Fault::Partition {
                 sides: vec![vec![1], vec![2, 3]],
             },
+            lasting: false,
         });
         history.leaders.push(LeaderChange {
             at_ns: 900,
@@ -189,8 +190,29 @@ mod tests {
             deadline_ns: 9_000,
             first_write_ns: Some(3_500),
             first_read_ns: Some(Some(3_600)),
+            steady_leader: None,
         });
         history
+    }
+
+    #[test]
+    fn a_lasting_fault_and_a_watched_leader_round_trip_and_are_left_out_when_absent() {
+        let mut history = sample();
+        assert!(!history.to_json().contains("lasting"));
+        assert!(!history.to_json().contains("steady_leader"));
+        history.faults[0].lasting = true;
+        if let Some(probe) = &mut history.liveness {
+            probe.steady_leader = Some(SteadyLeader {
+                demanded_ns: 3_000,
+                since_ns: None,
+                term_changes: 4,
+                last_term: 9,
+            });
+        }
+        let text = history.to_json();
+        assert!(text.contains("\"lasting\":true"), "{text}");
+        assert_eq!(History::from_json(&text).unwrap(), history);
+        assert_eq!(history.lasting_faults().count(), 1);
     }
 
     #[test]

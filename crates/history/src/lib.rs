@@ -15,7 +15,7 @@ mod lock;
 mod op;
 mod replica;
 
-pub use fault::{Fault, FaultEvent, LeaderChange, LinkEffect, LivenessProbe};
+pub use fault::{Fault, FaultEvent, LeaderChange, LinkEffect, LivenessProbe, SteadyLeader};
 pub use file::{HistoryFileError, FORMAT};
 pub use lease::{LeaseAck, LeaseEnd, LeaseRenewal};
 pub use lock::{LockHold, LockOwner, LockOwnership, ResourceWrite};
@@ -102,6 +102,11 @@ impl History {
                 Some(probe.healed_at_ns),
                 probe.first_write_ns,
                 probe.first_read_ns.flatten(),
+                probe.steady_leader.as_ref().and_then(|steady| {
+                    steady
+                        .since_ns
+                        .map(|since_ns| since_ns + steady.demanded_ns)
+                }),
             ]
             .into_iter()
             .flatten()
@@ -118,6 +123,15 @@ impl History {
             .max()
             .unwrap_or(0)
     }
+    /// The faults no heal lifted: they lasted through the liveness phase, which then had
+    /// a cluster that was never fully healed.
+    pub fn lasting_faults(&self) -> impl Iterator<Item = &Fault> {
+        self.faults
+            .iter()
+            .filter(|event| event.lasting)
+            .map(|event| &event.fault)
+    }
+
     /// An empty history for `scenario` run with `seed`.
     pub fn new(scenario: impl Into<String>, seed: u64) -> Self {
         History {

@@ -180,6 +180,8 @@ impl RaftNode {
         let snapshot = storage.latest_snapshot().clone();
         let SnapshotData { store, log_digest } = decode_snapshot(&snapshot, &config.bugs);
         let snapshot_index = snapshot.get_metadata().index;
+        let elections_unguarded = config.bugs.has(Bug::NoPrevoteNoCheckquorum);
+        let lease_based_reads = config.bugs.has(Bug::LeaseReadUnderSkew);
         let raft_config = raft::Config {
             id: config.id,
             election_tick: config.election_ticks,
@@ -187,9 +189,13 @@ impl RaftNode {
             applied: snapshot_index,
             max_size_per_msg: 1024 * 1024,
             max_inflight_msgs: 256,
-            check_quorum: true,
-            pre_vote: true,
-            read_only_option: if config.bugs.has(Bug::LeaseReadUnderSkew) {
+            // Planted: neither guard against a node that cannot hear the leader (it campaigns
+            // at once, and its higher term deposes the leader through anyone who hears
+            // both). raft-rs takes lease-based reads only with check-quorum, so planting
+            // both bugs keeps check-quorum.
+            check_quorum: !elections_unguarded || lease_based_reads,
+            pre_vote: !elections_unguarded,
+            read_only_option: if lease_based_reads {
                 // Planted: a ReadIndex is answered at once from the leader's lease (its
                 // check-quorum belief, counted in its own ticks), not confirmed by a quorum.
                 ReadOnlyOption::LeaseBased

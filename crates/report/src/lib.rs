@@ -124,6 +124,15 @@ impl RunReport<'_> {
         }
         if let Some(probe) = &history.liveness {
             writeln!(out, "\n## Liveness\n").unwrap();
+            let lasting: Vec<String> = history.lasting_faults().map(describe_fault).collect();
+            if !lasting.is_empty() {
+                writeln!(
+                    out,
+                    "Never healed (lasting through the liveness phase): {}.\n",
+                    lasting.join("; ")
+                )
+                .unwrap();
+            }
             match probe.first_write_ns {
                 Some(at) => writeln!(
                     out,
@@ -139,6 +148,25 @@ impl RunReport<'_> {
                 ),
             }
             .unwrap();
+            if let Some(steady) = &probe.steady_leader {
+                let demanded_s = steady.demanded_ns as f64 / 1e9;
+                match steady.since_ns {
+                    Some(since_ns) => writeln!(
+                        out,
+                        "One leader kept term {} for {demanded_s:.3} s from {}.",
+                        steady.last_term,
+                        seconds(since_ns)
+                    ),
+                    None => writeln!(
+                        out,
+                        "No leader kept its term for {demanded_s:.3} s by {}: the highest term rose {} times while watched, to {}.",
+                        seconds(probe.deadline_ns),
+                        steady.term_changes,
+                        steady.last_term
+                    ),
+                }
+                .unwrap();
+            }
         }
         out
     }

@@ -96,7 +96,7 @@ struct Band {
 }
 
 /// Faults as bands: on the network row what is degraded (partitions and one-way cuts add
-/// up until a heal; link faults and clogs last until lifted or healed), on a node's row
+/// up until a heal, lasting ones to the end; link faults and clogs last until lifted or healed), on a node's row
 /// when it was down, paused, frozen, slow to sync, on a skewed clock or removed; each
 /// lasts until it is undone, or the end. A clock jump and a member's addition are short
 /// bands of their own.
@@ -111,6 +111,10 @@ fn fault_bands(history: &History, end_ns: u64) -> Vec<Band> {
         let at_ns = event.at_ns;
         let described = describe_fault(&event.fault);
         let network_change = match &event.fault {
+            Fault::Partition { .. } | Fault::Cut { .. } if event.lasting => Some((
+                Some((NetworkFaultKey::Lasting, format!("{described} (lasting)"))),
+                None,
+            )),
             Fault::Partition { .. } | Fault::Cut { .. } => {
                 Some((Some((NetworkFaultKey::UntilHeal, described.clone())), None))
             }
@@ -224,6 +228,8 @@ fn fault_bands(history: &History, end_ns: u64) -> Vec<Band> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum NetworkFaultKey {
     UntilHeal,
+    /// A partition or cut no heal lifts: it lasts to the end of the run.
+    Lasting,
     Link(u64),
     Clog(u64),
 }
@@ -841,6 +847,7 @@ mod tests {
                 node: 3,
                 at_step: None,
             },
+            lasting: false,
         });
         let html = render(&history, &failing_verdict(1));
         assert!(html.contains(r#"id="op0" class="op ok""#));

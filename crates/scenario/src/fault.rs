@@ -192,6 +192,11 @@ pub struct ScheduledFault {
     /// or frozen node or a paused client resumed, a link fault lifted (held messages are
     /// delivered), a slow disk made normal, a clock set back to real speed.
     pub for_ms: Option<u64>,
+    /// The fault is never undone: no heal lifts it (neither a `heal` fault, nor another
+    /// fault's end, nor the liveness phase), so the liveness phase demands service from a
+    /// cluster still cut this way. Only partitions and cuts can last
+    /// ([`FaultAction::can_last_through_liveness`]).
+    pub through_liveness: bool,
 }
 
 impl FaultAction {
@@ -222,6 +227,19 @@ impl FaultAction {
             FaultAction::Crash { .. } => "crash",
             FaultAction::Restart { .. } => "restart",
         }
+    }
+
+    /// Whether the action can be kept in place through the liveness phase: the network
+    /// cuts, which the network can keep apart from the ones a heal lifts.
+    pub fn can_last_through_liveness(&self) -> bool {
+        matches!(
+            self,
+            FaultAction::Isolate { .. }
+                | FaultAction::Split
+                | FaultAction::Partition { .. }
+                | FaultAction::Bridge { .. }
+                | FaultAction::Cut { .. }
+        )
     }
 
     /// Whether `for_ms` means something for this action.

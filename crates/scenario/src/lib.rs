@@ -293,11 +293,16 @@ pub struct OperationMix {
     pub delete: u64,
 }
 
-/// The liveness phase after the safety phase: all faults are healed, every crashed node
-/// restarted, and the cluster must serve a write within the timeout.
+/// The liveness phase after the safety phase: all faults are healed (but those marked
+/// `through_liveness`), every crashed node restarted, and the cluster must serve a write
+/// and then a read within the timeout.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LivenessConfig {
     pub timeout_ms: u64,
+    /// If not 0, the cluster must also keep one leader in one term this long after the
+    /// probe's read, within the timeout: a cluster whose elections never end may still
+    /// slip a write and a read in between two of them. 0: not demanded.
+    pub steady_leader_ms: u64,
 }
 
 impl Default for ClusterConfig {
@@ -348,7 +353,10 @@ impl Default for WorkloadConfig {
 
 impl Default for LivenessConfig {
     fn default() -> Self {
-        LivenessConfig { timeout_ms: 10_000 }
+        LivenessConfig {
+            timeout_ms: 10_000,
+            steady_leader_ms: 0,
+        }
     }
 }
 

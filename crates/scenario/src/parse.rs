@@ -84,6 +84,7 @@ struct RawMix {
 #[serde(deny_unknown_fields)]
 struct RawLiveness {
     timeout_ms: Field<u64>,
+    steady_leader_ms: Field<u64>,
 }
 
 #[derive(Deserialize)]
@@ -136,6 +137,7 @@ struct RawFault {
     rate_percent: Field<u64>,
     client: Field<RawTarget>,
     for_ms: Field<u64>,
+    through_liveness: Field<bool>,
 }
 
 /// `workload.kind`: one workload for every client, or a list dealt to the clients in turn.
@@ -357,16 +359,29 @@ pub(crate) fn parse(
     let workload = parse_workload(&report, raw.workload, duration_ms)?;
     let liveness = match raw.liveness {
         None => LivenessConfig::default(),
-        Some(raw) => LivenessConfig {
-            timeout_ms: report.number(
+        Some(raw) => {
+            let timeout_ms = report.number(
                 &raw.timeout_ms,
                 "liveness.timeout_ms",
                 LivenessConfig::default().timeout_ms,
                 1,
                 MAX_TIME_MS,
                 "a timeout in ms",
-            )?,
-        },
+            )?;
+            LivenessConfig {
+                timeout_ms,
+                // Held after the probe's read, within the timeout: a longer demand could
+                // never be met.
+                steady_leader_ms: report.number(
+                    &raw.steady_leader_ms,
+                    "liveness.steady_leader_ms",
+                    LivenessConfig::default().steady_leader_ms,
+                    0,
+                    timeout_ms - 1,
+                    "a time in ms, shorter than liveness.timeout_ms (0: not demanded),",
+                )?,
+            }
+        }
     };
     let lock = match raw.lock {
         None => LockConfig::default(),
@@ -1410,6 +1425,7 @@ fn parse_fault(
         rate_percent,
         client,
         for_ms,
+        through_liveness,
     } = raw;
     let unused = [
         ("node", node.map(|f| f.span())),
@@ -1462,9 +1478,35 @@ fn parse_fault(
         }
         Some(for_ms) => Some(for_ms.into_inner()),
     };
+    let through_liveness = match through_liveness {
+        None => false,
+        Some(flag) if !*flag.get_ref() => false,
+        Some(flag) if !action.can_last_through_liveness() => {
+            let lasting = kind_names(FaultAction::can_last_through_liveness);
+            let (last, rest) = lasting.split_last().expect("some kinds can last");
+            return Err(report.error(
+                Some(flag.span()),
+                &r.field("through_liveness"),
+                format!(
+                    "not used by a `{}` fault (only {} and {last} can last through the liveness phase)",
+                    action.kind(),
+                    rest.join(", ")
+                ),
+            ));
+        }
+        Some(flag) if for_ms.is_some() => {
+            return Err(report.error(
+                Some(flag.span()),
+                &r.field("through_liveness"),
+                "a fault that lasts through the liveness phase is never undone; remove `for_ms` or `through_liveness`".to_string(),
+            ));
+        }
+        Some(_) => true,
+    };
     Ok(ScheduledFault {
         at_ms,
         action,
         for_ms,
+        through_liveness,
     })
 }

@@ -143,6 +143,7 @@ impl Scenario {
                     at_ms,
                     action,
                     for_ms,
+                    through_liveness: false,
                 }
             })
             .collect();

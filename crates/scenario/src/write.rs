@@ -105,6 +105,10 @@ impl Scenario {
 
         writeln!(out, "\n[liveness]").unwrap();
         writeln!(out, "timeout_ms = {}", self.liveness.timeout_ms).unwrap();
+        if self.liveness.steady_leader_ms != 0 {
+            let steady_leader_ms = self.liveness.steady_leader_ms;
+            writeln!(out, "steady_leader_ms = {steady_leader_ms}").unwrap();
+        }
 
         if let Some(swarm) = &self.swarm {
             write_swarm(&mut out, swarm);
@@ -201,6 +205,9 @@ impl Scenario {
             }
             if let Some(for_ms) = fault.for_ms {
                 writeln!(out, "for_ms = {for_ms}").unwrap();
+            }
+            if fault.through_liveness {
+                writeln!(out, "through_liveness = true").unwrap();
             }
         }
         out

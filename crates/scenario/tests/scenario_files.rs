@@ -661,6 +661,7 @@ fn every_new_fault_kind_is_read() {
         at_ms,
         action,
         for_ms,
+        through_liveness: false,
     };
     let link = |from, to, messages, effect| FaultAction::Link {
         links: LinkSelector { from, to },
@@ -1538,4 +1539,79 @@ fn a_swarm_listing_pause_client_pauses_workload_clients_and_lock_holders() {
             }
         )));
     }
+}
+
+#[test]
+fn a_partition_can_last_through_the_liveness_phase_and_is_written_back() {
+    let text = "duration_ms = 5000\n\n[liveness]\nsteady_leader_ms = 3000\n\n\
+                [[faults]]\nat_ms = 1000\nkind = \"cut\"\nfrom = 1\nto = 2\nthrough_liveness = true\n\n\
+                [[faults]]\nat_ms = 1000\nkind = \"bridge\"\nnode = \"random\"\nthrough_liveness = false\nfor_ms = 500\n";
+    let scenario = parse(text).unwrap();
+    assert_eq!(scenario.liveness.steady_leader_ms, 3000);
+    let lasting: Vec<bool> = scenario
+        .faults
+        .iter()
+        .map(|fault| fault.through_liveness)
+        .collect();
+    assert_eq!(
+        lasting,
+        [true, false],
+        "false is the default, written or not"
+    );
+    let written = scenario.to_toml(None);
+    assert!(written.contains("\nthrough_liveness = true\n"), "{written}");
+    assert_eq!(written.matches("through_liveness").count(), 1, "{written}");
+    assert!(written.contains("\nsteady_leader_ms = 3000\n"), "{written}");
+    assert_eq!(parse(&written).unwrap(), scenario);
+    let plain = parse("duration_ms = 5000\n").unwrap();
+    assert_eq!(
+        plain.liveness.steady_leader_ms, 0,
+        "not demanded by default"
+    );
+    assert!(!plain.to_toml(None).contains("steady_leader_ms"));
+}
+
+#[test]
+fn only_a_partition_or_cut_with_no_end_can_last_through_the_liveness_phase() {
+    let fault = |fields: &str| {
+        error(&format!(
+            "duration_ms = 5000\n[[faults]]\nat_ms = 1000\n{fields}\nthrough_liveness = true\n"
+        ))
+    };
+    let e = fault("kind = \"crash\"\nnode = 1");
+    assert_eq!(
+        (e.line, e.field.as_str()),
+        (6, "faults[0].through_liveness"),
+        "{e}"
+    );
+    assert_eq!(
+        e.message,
+        "not used by a `crash` fault (only isolate, split, partition, bridge and cut can last \
+         through the liveness phase)"
+    );
+    let e = fault("kind = \"isolate\"\nnode = 1\nfor_ms = 500");
+    assert_eq!(e.field, "faults[0].through_liveness", "{e}");
+    assert_eq!(
+        e.message,
+        "a fault that lasts through the liveness phase is never undone; remove `for_ms` or \
+         `through_liveness`"
+    );
+    let e = error(
+        "duration_ms = 5000\n[[faults]]\nat_ms = 1000\nkind = \"split\"\nthrough_liveness = 1\n",
+    );
+    assert_eq!(e.line, 5, "{e}");
+}
+
+#[test]
+fn a_steady_leader_must_be_demanded_for_less_than_the_liveness_timeout() {
+    let e = error("[liveness]\ntimeout_ms = 4000\nsteady_leader_ms = 4000\n");
+    assert_eq!(
+        (e.line, e.field.as_str()),
+        (3, "liveness.steady_leader_ms"),
+        "{e}"
+    );
+    assert_eq!(
+        e.message,
+        "expected a time in ms, shorter than liveness.timeout_ms (0: not demanded), between 0 and 3999, found 4000"
+    );
 }

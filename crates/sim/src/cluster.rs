@@ -7,7 +7,7 @@ mod membership;
 use crate::clock::RunClock;
 use crate::link_faults::LinkRule;
 use crate::members::Members;
-use crate::network::{Address, Network};
+use crate::network::{Address, CutLasts, Network};
 use crate::node_clock::NodeClock;
 use crate::recorder::Recorder;
 use crate::server::{run_server, Control, ControlLine, ServerContext, StatusBoard};
@@ -162,20 +162,32 @@ impl Cluster {
         self.board.leader()
     }
 
+    /// The highest term a live replica is in, and its leader if one claims it.
+    pub fn leadership(&self) -> (u64, Option<u64>) {
+        self.board.leadership()
+    }
+
     /// Cuts the links between the sides.
-    pub fn partition(&self, sides: Vec<Vec<u64>>) {
-        self.network.partition(&sides);
-        self.recorder.fault(Fault::Partition { sides });
+    pub fn partition(&self, sides: Vec<Vec<u64>>, lasts: CutLasts) {
+        self.network.partition(&sides, lasts);
+        self.record_cut(Fault::Partition { sides }, lasts);
     }
 
     /// Drops every message from `from` to `to`, but not the other way.
-    pub fn cut(&self, from: u64, to: u64) {
-        self.network.cut_one_way(from, to);
-        self.recorder.fault(Fault::Cut { from, to });
+    pub fn cut(&self, from: u64, to: u64, lasts: CutLasts) {
+        self.network.cut_one_way(from, to, lasts);
+        self.record_cut(Fault::Cut { from, to }, lasts);
     }
 
-    /// Restores every link a partition or cut took away (recorded only if something was
-    /// cut). Link faults and clogs have their own ends: see [`Cluster::heal_network`].
+    fn record_cut(&self, fault: Fault, lasts: CutLasts) {
+        match lasts {
+            CutLasts::UntilHealed => self.recorder.fault(fault),
+            CutLasts::ThroughLiveness => self.recorder.lasting_fault(fault),
+        }
+    }
+
+    /// Restores every link a partition or cut took away, but the lasting ones (recorded
+    /// only if something was cut). Link faults and clogs have their own ends: see [`Cluster::heal_network`].
     pub fn heal(&self) {
         if self.network.heal_cuts() {
             self.recorder.fault(Fault::Heal);

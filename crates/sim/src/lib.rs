@@ -8,11 +8,13 @@
 //! A run has two phases:
 //! 1. **Safety** (`duration_ms`): clients run the workload while the nemesis applies the
 //!    fault schedule.
-//! 2. **Liveness**: every partition is healed, every crashed replica restarted, every
-//!    frozen one thawed, slow disks and clock rates back to normal (a clock keeps the
-//!    jumps it made), and a probe client writes until one write succeeds, then reads
-//!    until one linearizable read succeeds; the history records when (or that none did
-//!    within `liveness.timeout_ms`).
+//! 2. **Liveness**: every partition is healed (but those the scenario marks
+//!    `through_liveness`), every crashed replica restarted, every frozen one thawed, slow
+//!    disks and clock rates back to normal (a clock keeps the jumps it made), and a probe
+//!    client writes until one write succeeds, then reads until one linearizable read
+//!    succeeds; with `liveness.steady_leader_ms`, the run then watches for one leader to
+//!    keep one term that long. The history records when (or that none did within
+//!    `liveness.timeout_ms`).
 
 mod client;
 mod client_processes;
@@ -43,7 +45,7 @@ use client_processes::ClientProcesses;
 use clock::RunClock;
 use cluster::Cluster;
 use election_workload::ElectionClient;
-use history::{History, KvInput, LivenessProbe};
+use history::{History, KvInput, LivenessProbe, SteadyLeader};
 use lease_workload::LeaseClient;
 use lock_workload::{LockClient, LockHolders};
 use madsim::runtime::{Handle, Runtime};
@@ -255,11 +257,23 @@ pub async fn simulate(scenario: Arc<Scenario>, seed: u64) -> RunOutput {
         .spawn(async move { probe_until_served(probe, &mut probe_workload, deadline).await })
         .await
         .expect("the probe task is never killed");
+    let steady_leader = match scenario.liveness.steady_leader_ms {
+        0 => None,
+        steady_leader_ms => {
+            let watch = SteadyLeaderWatch {
+                demanded: Duration::from_millis(steady_leader_ms),
+                poll: Duration::from_millis(scenario.cluster.tick_ms),
+                deadline,
+            };
+            Some(watch.run(&cluster, clock, first_read_ns.is_some()).await)
+        }
+    };
     recorder.liveness(LivenessProbe {
         healed_at_ns,
         deadline_ns: healed_at_ns + scenario.liveness.timeout_ms * 1_000_000,
         first_write_ns,
         first_read_ns: Some(first_read_ns),
+        steady_leader,
     });
     for client in clients {
         client.await.expect("client tasks are never killed");
@@ -286,6 +300,52 @@ pub async fn simulate(scenario: Arc<Scenario>, seed: u64) -> RunOutput {
     handle.kill(probe_process.id());
     handle.kill(carrier_id);
     output
+}
+
+/// The liveness phase's last demand (`liveness.steady_leader_ms`): one leader keeps one
+/// term for `demanded`, before `deadline`.
+struct SteadyLeaderWatch {
+    demanded: Duration,
+    /// How often the replicas' reports are read: a tick, so no term goes unseen for long.
+    poll: Duration,
+    deadline: Instant,
+}
+
+impl SteadyLeaderWatch {
+    /// Watches the replicas' highest term and its leader until they held still, with a
+    /// leader, for `demanded`, or the deadline; `served`: the probe's write and read
+    /// succeeded (if not, the cluster is not live anyway and nothing is watched).
+    async fn run(&self, cluster: &Cluster, clock: RunClock, served: bool) -> SteadyLeader {
+        let mut seen = cluster.leadership();
+        let mut since = Instant::now();
+        let mut since_ns = clock.now_ns();
+        let mut term_changes = 0;
+        let steady_since_ns = loop {
+            let now = Instant::now();
+            if served && seen.1.is_some() && now - since >= self.demanded {
+                break Some(since_ns);
+            }
+            // The check holds a steadiness reached past the deadline (by up to a poll)
+            // against it.
+            if !served || now >= self.deadline {
+                break None;
+            }
+            madsim::time::sleep(self.poll).await;
+            let now_seen = cluster.leadership();
+            if now_seen != seen {
+                term_changes += u64::from(now_seen.0 > seen.0);
+                seen = now_seen;
+                since = Instant::now();
+                since_ns = clock.now_ns();
+            }
+        };
+        SteadyLeader {
+            demanded_ns: self.demanded.as_nanos() as u64,
+            since_ns: steady_since_ns,
+            term_changes,
+            last_term: seen.0,
+        }
+    }
 }
 
 /// Keep-alive connections get network addresses from here on (plus the client id), apart

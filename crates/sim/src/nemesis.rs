@@ -5,6 +5,7 @@
 use crate::client_processes::ClientProcesses;
 use crate::clock::RunClock;
 use crate::cluster::Cluster;
+use crate::network::CutLasts;
 use futures::channel::mpsc::{UnboundedReceiver, UnboundedSender};
 use futures::future::Either;
 use futures::StreamExt;
@@ -18,6 +19,8 @@ use std::collections::BTreeMap;
 #[derive(Clone, Debug)]
 enum Step {
     Apply(FaultAction, Option<u64>),
+    /// A partition or cut that no heal lifts (`through_liveness`).
+    ApplyLasting(FaultAction),
     Heal,
     Restart(u64),
     Resume(u64),
@@ -44,7 +47,8 @@ pub struct Nemesis {
     /// Pending steps by (time in ms, order of insertion).
     timeline: BTreeMap<(u64, u64), Step>,
     inserted: u64,
-    /// Undo steps after this time are dropped: the liveness phase heals everything.
+    /// Undo steps after this time are dropped: the liveness phase heals everything (but
+    /// the lasting cuts).
     end_ms: u64,
     /// The id the next link fault gets.
     next_link_fault: u64,
@@ -75,7 +79,12 @@ impl Nemesis {
             sprung,
         };
         for fault in schedule {
-            nemesis.push(fault.at_ms, Step::Apply(fault.action.clone(), fault.for_ms));
+            let step = if fault.through_liveness {
+                Step::ApplyLasting(fault.action.clone())
+            } else {
+                Step::Apply(fault.action.clone(), fault.for_ms)
+            };
+            nemesis.push(fault.at_ms, step);
         }
         nemesis
     }
@@ -214,8 +223,11 @@ impl Nemesis {
             Step::Apply(FaultAction::Swizzle { nodes, step_ms }, _) => {
                 self.swizzle(at_ms, nodes, step_ms, cluster);
             }
+            Step::ApplyLasting(action) => {
+                let _never_undone = self.apply_action(action, CutLasts::ThroughLiveness, cluster);
+            }
             Step::Apply(action, for_ms) => {
-                let undo = self.apply_action(action, cluster);
+                let undo = self.apply_action(action, CutLasts::UntilHealed, cluster);
                 if let (Some(undo), Some(for_ms)) = (undo, for_ms) {
                     self.push(at_ms + for_ms, undo);
                 }
@@ -223,8 +235,14 @@ impl Nemesis {
         }
     }
 
-    /// Applies an action; returns the step that undoes it, if it did anything.
-    fn apply_action(&mut self, action: FaultAction, cluster: &Cluster) -> Option<Step> {
+    /// Applies an action; returns the step that undoes it, if it did anything. `lasts` says
+    /// how long a partition or cut lasts; other actions ignore it.
+    fn apply_action(
+        &mut self,
+        action: FaultAction,
+        lasts: CutLasts,
+        cluster: &Cluster,
+    ) -> Option<Step> {
         match action {
             FaultAction::Isolate { node } => {
                 let node = self.resolve(&node, &cluster.up_nodes(), cluster)?;
@@ -233,7 +251,7 @@ impl Nemesis {
                     .into_iter()
                     .filter(|&n| n != node)
                     .collect();
-                cluster.partition(vec![vec![node], rest]);
+                cluster.partition(vec![vec![node], rest], lasts);
                 Some(Step::Heal)
             }
             FaultAction::Split => {
@@ -246,11 +264,11 @@ impl Nemesis {
                 nodes.sort_unstable();
                 let mut minority = minority;
                 minority.sort_unstable();
-                cluster.partition(vec![nodes, minority]);
+                cluster.partition(vec![nodes, minority], lasts);
                 Some(Step::Heal)
             }
             FaultAction::Partition { sides } => {
-                cluster.partition(sides);
+                cluster.partition(sides, lasts);
                 Some(Step::Heal)
             }
             FaultAction::Bridge { node } => {
@@ -268,7 +286,7 @@ impl Nemesis {
                 others.sort_unstable();
                 second.sort_unstable();
                 // The bridge is on neither side, so it keeps its links to both.
-                cluster.partition(vec![others, second]);
+                cluster.partition(vec![others, second], lasts);
                 Some(Step::Heal)
             }
             FaultAction::Cut { from, to } => {
@@ -276,7 +294,7 @@ impl Nemesis {
                 let from = self.resolve(&from, &all, cluster)?;
                 let others: Vec<u64> = all.into_iter().filter(|&n| n != from).collect();
                 let to = self.resolve(&to, &others, cluster)?;
-                cluster.cut(from, to);
+                cluster.cut(from, to, lasts);
                 Some(Step::Heal)
             }
             FaultAction::Pause { node } => {

@@ -103,10 +103,21 @@ struct Inbox {
     up: bool,
 }
 
+/// How long a partition or cut lasts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CutLasts {
+    /// Until the next heal: another fault's end, a `heal` fault, the liveness phase.
+    UntilHealed,
+    /// For good: no heal restores it (a scenario's `through_liveness`).
+    ThroughLiveness,
+}
+
 struct NetworkState {
     inboxes: BTreeMap<Address, Inbox>,
     /// Directed replica links that drop every message: (from, to).
     cut_links: BTreeSet<(u64, u64)>,
+    /// Links cut by a lasting fault: no heal restores them.
+    lasting_cut_links: BTreeSet<(u64, u64)>,
     /// When the last message on each link is delivered, to keep links FIFO.
     link_busy_until: BTreeMap<(Address, Address), Instant>,
     link_rules: LinkRules,
@@ -128,6 +139,15 @@ pub struct Network {
     carrier: NodeHandle,
 }
 
+impl NetworkState {
+    fn cut_links_for(&mut self, lasts: CutLasts) -> &mut BTreeSet<(u64, u64)> {
+        match lasts {
+            CutLasts::UntilHealed => &mut self.cut_links,
+            CutLasts::ThroughLiveness => &mut self.lasting_cut_links,
+        }
+    }
+}
+
 impl Network {
     pub fn new(
         carrier: NodeHandle,
@@ -139,6 +159,7 @@ impl Network {
             state: Arc::new(Mutex::new(NetworkState {
                 inboxes: BTreeMap::new(),
                 cut_links: BTreeSet::new(),
+                lasting_cut_links: BTreeSet::new(),
                 link_busy_until: BTreeMap::new(),
                 link_rules: LinkRules::default(),
                 clogged: BTreeSet::new(),
@@ -183,14 +204,15 @@ impl Network {
     }
 
     /// Cuts every link between replicas on different sides.
-    pub fn partition(&self, sides: &[Vec<u64>]) {
+    pub fn partition(&self, sides: &[Vec<u64>], lasts: CutLasts) {
         let mut state = self.lock();
+        let links = state.cut_links_for(lasts);
         for (i, side) in sides.iter().enumerate() {
             for other in &sides[i + 1..] {
                 for &a in side {
                     for &b in other {
-                        state.cut_links.insert((a, b));
-                        state.cut_links.insert((b, a));
+                        links.insert((a, b));
+                        links.insert((b, a));
                     }
                 }
             }
@@ -198,11 +220,12 @@ impl Network {
     }
 
     /// Drops every message from replica `from` to replica `to`; the other direction works.
-    pub fn cut_one_way(&self, from: u64, to: u64) {
-        self.lock().cut_links.insert((from, to));
+    pub fn cut_one_way(&self, from: u64, to: u64, lasts: CutLasts) {
+        self.lock().cut_links_for(lasts).insert((from, to));
     }
 
-    /// Restores every link a partition or cut took away; whether any was cut.
+    /// Restores every link a partition or cut took away, but the lasting ones; whether any
+    /// was cut.
     pub fn heal_cuts(&self) -> bool {
         let mut state = self.lock();
         let was_cut = !state.cut_links.is_empty();
@@ -249,7 +272,9 @@ impl Network {
 
     fn is_cut(state: &NetworkState, from: Address, to: Address) -> bool {
         match (from, to) {
-            (Address::Node(a), Address::Node(b)) => state.cut_links.contains(&(a, b)),
+            (Address::Node(a), Address::Node(b)) => {
+                state.cut_links.contains(&(a, b)) || state.lasting_cut_links.contains(&(a, b))
+            }
             _ => false,
         }
     }
@@ -465,7 +490,7 @@ mod tests {
             let (one, two) = (Address::Node(1), Address::Node(2));
             let mut inbox_one = network.register(one);
             let mut inbox_two = network.register(two);
-            network.cut_one_way(1, 2);
+            network.cut_one_way(1, 2, CutLasts::UntilHealed);
             let message = || Envelope::Raft(RaftMessage::default());
             for _ in 0..3 {
                 network.send(one, two, message()).unwrap();
@@ -483,6 +508,32 @@ mod tests {
             network.send(one, two, message()).unwrap();
             madsim::time::sleep(Duration::from_millis(10)).await;
             assert_eq!(arrived(&mut inbox_two), 1, "healed");
+        });
+    }
+
+    #[test]
+    fn a_lasting_cut_outlives_every_heal() {
+        let runtime = Runtime::with_seed_and_config(1, madsim::Config::default());
+        runtime.block_on(async {
+            let carrier = Handle::current().create_node().name("network").build();
+            let network = Network::new(carrier, SmallRng::seed_from_u64(1), 1, 2);
+            let (one, two, three) = (Address::Node(1), Address::Node(2), Address::Node(3));
+            let _inbox_one = network.register(one);
+            let mut inbox_two = network.register(two);
+            let mut inbox_three = network.register(three);
+            network.partition(&[vec![1], vec![2]], CutLasts::ThroughLiveness);
+            network.cut_one_way(1, 3, CutLasts::UntilHealed);
+            assert!(network.heal_cuts(), "the cut 1 → 3 was healed");
+            assert!(!network.heal_cuts(), "a lasting cut is not healed");
+            let message = || Envelope::Raft(RaftMessage::default());
+            network.send(one, two, message()).unwrap();
+            network.send(one, three, message()).unwrap();
+            madsim::time::sleep(Duration::from_millis(10)).await;
+            let arrived = |inbox: &mut UnboundedReceiver<Envelope>| {
+                std::iter::from_fn(|| inbox.try_recv().ok()).count()
+            };
+            assert_eq!(arrived(&mut inbox_two), 0, "1 → 2 stays cut");
+            assert_eq!(arrived(&mut inbox_three), 1, "1 → 3 healed");
         });
     }
 

@@ -71,8 +71,21 @@ impl Recorder {
     }
 
     pub fn fault(&self, fault: Fault) {
+        self.fault_lasting_or_not(fault, false);
+    }
+
+    /// Records a fault no heal lifts: it lasts through the liveness phase.
+    pub fn lasting_fault(&self, fault: Fault) {
+        self.fault_lasting_or_not(fault, true);
+    }
+
+    fn fault_lasting_or_not(&self, fault: Fault, lasting: bool) {
         let at_ns = self.now_ns();
-        self.lock().faults.push(FaultEvent { at_ns, fault });
+        self.lock().faults.push(FaultEvent {
+            at_ns,
+            fault,
+            lasting,
+        });
     }
 
     pub fn leader(&self, node: u64, term: u64) {

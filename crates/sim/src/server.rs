@@ -48,6 +48,18 @@ impl StatusBoard {
         self.voters.lock().expect("status lock").get(&node).cloned()
     }
 
+    /// The highest term a live replica is in, and its leader if one claims it: what must
+    /// hold still for the cluster's leadership to be steady.
+    pub fn leadership(&self) -> (u64, Option<u64>) {
+        let roles = self.roles.lock().expect("status lock");
+        let highest_term = roles.values().map(|&(_, term)| term).max().unwrap_or(0);
+        let leader = roles
+            .iter()
+            .find(|(_, &(role, term))| role == StateRole::Leader && term == highest_term)
+            .map(|(&node, _)| node);
+        (highest_term, leader)
+    }
+
     /// The live node that leads the highest term, if any.
     pub fn leader(&self) -> Option<u64> {
         self.roles

@@ -115,6 +115,7 @@ fn scenario_with(
             at_ms: *at_ms,
             action: action.clone(),
             for_ms: *for_ms,
+            through_liveness: false,
         })
         .collect();
     scenario

@@ -153,3 +153,11 @@ fn send_before_persist_is_caught_by_one_leader_per_term() {
     // it and elect a second leader in the same term.
     caught(scenario, Bug::SendBeforePersist, "one-leader-per-term", 3);
 }
+
+#[test]
+fn no_prevote_no_checkquorum_is_caught_by_liveness() {
+    let scenario = bug_scenario("no-prevote-no-checkquorum");
+    // Under a partial partition that lasts through the liveness phase, the terms keep
+    // rising: every one of 20 seeds fails, though each served the probe's write and read.
+    caught(scenario, Bug::NoPrevoteNoCheckquorum, "liveness", SEEDS - 2);
+}
