@@ -77,14 +77,10 @@ pub struct History {
 }
 
 impl History {
-    /// The last moment the history records anything at: the run lasted at least that
-    /// long. (A liveness probe's deadline is a bound, not an observation: a run may stop
-    /// as soon as its probe succeeds.)
-    pub fn last_recorded_ns(&self) -> SimTimeNs {
-        let ops = self.ops.iter().map(|op| op.return_ns.unwrap_or(op.call_ns));
-        let faults = self.faults.iter().map(|event| event.at_ns);
-        let leaders = self.leaders.iter().map(|change| change.at_ns);
-        let replicas = self.replicas.iter().map(|checkpoint| checkpoint.at_ns);
+    /// The moments the lock and lease records happen at: holds (their release, or their
+    /// start if never released), owner changes, resource writes, renewals (their answer,
+    /// or their send if unanswered) and lease ends.
+    pub fn lock_and_lease_times(&self) -> impl Iterator<Item = SimTimeNs> + '_ {
         let holds = self
             .lock_holds
             .iter()
@@ -97,6 +93,21 @@ impl History {
                 .map_or(renewal.sent_ns, |ack| ack.at_ns.max(renewal.sent_ns))
         });
         let ends = self.lease_ends.iter().map(|end| end.at_ns);
+        holds
+            .chain(owners)
+            .chain(writes)
+            .chain(renewals)
+            .chain(ends)
+    }
+
+    /// The last moment the history records anything at: the run lasted at least that
+    /// long. (A liveness probe's deadline is a bound, not an observation: a run may stop
+    /// as soon as its probe succeeds.)
+    pub fn last_recorded_ns(&self) -> SimTimeNs {
+        let ops = self.ops.iter().map(|op| op.return_ns.unwrap_or(op.call_ns));
+        let faults = self.faults.iter().map(|event| event.at_ns);
+        let leaders = self.leaders.iter().map(|change| change.at_ns);
+        let replicas = self.replicas.iter().map(|checkpoint| checkpoint.at_ns);
         let probe = self.liveness.iter().flat_map(|probe| {
             [
                 Some(probe.healed_at_ns),
@@ -114,11 +125,7 @@ impl History {
         ops.chain(faults)
             .chain(leaders)
             .chain(replicas)
-            .chain(holds)
-            .chain(owners)
-            .chain(writes)
-            .chain(renewals)
-            .chain(ends)
+            .chain(self.lock_and_lease_times())
             .chain(probe)
             .max()
             .unwrap_or(0)

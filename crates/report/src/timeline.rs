@@ -336,7 +336,7 @@ pub fn render(history: &History, verdict: &Verdict) -> String {
                 .iter()
                 .map(|probe| probe.first_write_ns.unwrap_or(probe.deadline_ns)),
         )
-        .chain(locks::times(history))
+        .chain(history.lock_and_lease_times())
         .max()
         .unwrap_or(0)
         .max(1);

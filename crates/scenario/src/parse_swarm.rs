@@ -93,24 +93,22 @@ pub(crate) fn parse_swarm(
         None => default.kinds.clone(),
         Some(kinds) => {
             let known = kind_names(|_| true);
+            let drawable = crate::swarm::swarm_kinds();
             let mut chosen: Vec<&'static str> = Vec::new();
             for (index, name) in kinds.get_ref().iter().enumerate() {
                 let field = format!("swarm.kinds[{index}]");
                 let error = |message| report.error(Some(name.span()), &field, message);
-                let Some(kind) = crate::swarm::SWARM_KINDS
-                    .iter()
-                    .find(|kind| **kind == name.get_ref())
-                else {
+                let Some(kind) = drawable.iter().find(|kind| **kind == name.get_ref()) else {
                     return Err(error(if known.contains(&name.get_ref().as_str()) {
                         format!(
                             "a swarm cannot draw `{}` faults; expected one of {}",
                             name.get_ref(),
-                            crate::swarm::SWARM_KINDS.join(", ")
+                            drawable.join(", ")
                         )
                     } else {
                         format!(
                             "expected one of {}, found {:?}",
-                            crate::swarm::SWARM_KINDS.join(", "),
+                            drawable.join(", "),
                             name.get_ref()
                         )
                     }));

@@ -90,16 +90,11 @@ pub const DEFAULT_SWARM_KINDS: [&str; 17] = [
 
 /// Every kind a swarm can draw: the default ones and `pause-client`, which pauses a drawn
 /// client, or whichever client holds a lock when the workload takes locks.
-pub const SWARM_KINDS: [&str; 18] = {
-    let mut kinds = [""; 18];
-    let mut index = 0;
-    while index < DEFAULT_SWARM_KINDS.len() {
-        kinds[index] = DEFAULT_SWARM_KINDS[index];
-        index += 1;
-    }
-    kinds[index] = "pause-client";
+pub fn swarm_kinds() -> Vec<&'static str> {
+    let mut kinds = DEFAULT_SWARM_KINDS.to_vec();
+    kinds.push("pause-client");
     kinds
-};
+}
 
 impl Default for SwarmConfig {
     fn default() -> Self {

@@ -65,27 +65,6 @@ const PALETTE: [&str; 8] = [
 /// For an owner or lease no client is known to have.
 const UNKNOWN_COLOUR: &str = "#999";
 
-/// The moments lock records happen at, for the timeline's extent.
-pub(super) fn times(history: &History) -> impl Iterator<Item = u64> + '_ {
-    let holds = history
-        .lock_holds
-        .iter()
-        .map(|hold| hold.released_ns.unwrap_or(hold.acquired_ns));
-    let owners = history.lock_owners.iter().map(|change| change.at_ns);
-    let writes = history.resource_writes.iter().map(|write| write.at_ns);
-    let renewals = history.lease_renewals.iter().map(|renewal| {
-        renewal
-            .acked
-            .map_or(renewal.sent_ns, |ack| ack.at_ns.max(renewal.sent_ns))
-    });
-    let ends = history.lease_ends.iter().map(|end| end.at_ns);
-    holds
-        .chain(owners)
-        .chain(writes)
-        .chain(renewals)
-        .chain(ends)
-}
-
 /// What lock records add to a page.
 pub(super) struct LockView {
     /// The legend's words for what is drawn; empty when nothing is, and then the page
