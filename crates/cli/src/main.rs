@@ -4,12 +4,15 @@
 mod bugs_command;
 mod check_command;
 mod explain_command;
+mod merge_command;
 mod outcome;
+mod progress;
 mod replay_command;
 mod run_command;
 mod seeds;
 mod shrink_command;
 mod sweep_command;
+mod tune_command;
 mod zoo_command;
 
 use bugs::Bug;
@@ -122,6 +125,70 @@ enum Command {
         #[arg(long = "bug", value_name = "NAME", value_parser = bugs_command::parse_bug)]
         bug: Vec<Bug>,
         /// Where the failing seed's report goes: <DIR>/<scenario>/<seed>/.
+        #[arg(long, default_value = "reports", value_name = "DIR")]
+        reports: PathBuf,
+    },
+    /// Compare settings: run every cell of a grid on the same seeds and measure what each
+    /// costs.
+    ///
+    /// Each --set FIELD=V1,V2,… is an axis of the grid (one value: fixed for every cell).
+    /// FIELD is any scenario field, or an operator's name: heartbeat_ms (etcd's
+    /// --heartbeat-interval: the Raft tick), election_timeout_ms (etcd's
+    /// --election-timeout, a whole number of heartbeats), lease_ttl_s (the TTL of every
+    /// lease, lock session and election session the workload takes).
+    ///
+    /// Every cell runs the same seeds, so each meets the same faults at the same moments:
+    /// a paired comparison. Per cell it measures failover time, write and read
+    /// unavailability, leader churn (and needless elections), lock hand-over latency,
+    /// spurious lease expiries, lock overlaps and lost fenced writes per 1,000
+    /// acquisitions, and read and write latency, each as median, p99 and a 95% confidence
+    /// interval of the median. Writes results.json (every run's numbers), summary.md (a
+    /// table per metric) and an SVG chart per metric (the first axis across, a line per
+    /// value of the others) to --out, by default reports/tune/<scenario>/<UTC time>/.
+    ///
+    /// A progress bar (cells, runs, runs/s, time left) is drawn when standard error is a
+    /// terminal. Runs that fail a check are counted in the summary and their replay
+    /// commands printed; the exit code is 0 unless the input is bad (2).
+    Tune {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// An axis (FIELD=V1,V2,…) or a fixed setting (FIELD=VALUE); repeatable.
+        #[arg(long = "set", value_name = "FIELD=V1,V2,…")]
+        set: Vec<String>,
+        /// Seeds every cell runs: START..END (END excluded), START..=END.
+        #[arg(long, default_value = "0..100", value_name = "RANGE")]
+        seeds: String,
+        /// Run only shard INDEX of COUNT (0/4 … 3/4): seeds START+k with k % COUNT ==
+        /// INDEX. Merge the shards' directories with `lockstep merge`.
+        #[arg(long, value_name = "INDEX/COUNT")]
+        shard: Option<String>,
+        /// Simulations to run at once; defaults to the number of cores.
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Plant a known bug (see `lockstep bugs`) in every cell; repeatable.
+        #[arg(long = "bug", value_name = "NAME", value_parser = bugs_command::parse_bug)]
+        bug: Vec<Bug>,
+        /// Where to write results.json, summary.md and the charts.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Without --out, output goes to <DIR>/tune/<scenario>/<UTC time>/.
+        #[arg(long, default_value = "reports", value_name = "DIR")]
+        reports: PathBuf,
+    },
+    /// Merge the shards of one tune (run with --shard I/N on several machines) into the
+    /// results, summary and charts one unsharded run gives.
+    ///
+    /// Each argument is a shard's output directory (or its results.json). Every shard of
+    /// the tune must be there exactly once, from the same scenario, grid, seeds and code;
+    /// the merged results.json is byte for byte the one an unsharded run writes.
+    Merge {
+        /// The shards' output directories.
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
+        /// Where to write the merged output.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Without --out, output goes to <DIR>/tune/<scenario>/<UTC time>-merged/.
         #[arg(long, default_value = "reports", value_name = "DIR")]
         reports: PathBuf,
     },
@@ -272,6 +339,30 @@ fn main() -> ExitCode {
             };
             check_command::check(&paths, &options)
         }
+        Command::Tune {
+            scenario,
+            set,
+            seeds,
+            shard,
+            jobs,
+            bug,
+            out,
+            reports,
+        } => tune_command::tune(&tune_command::TuneOptions {
+            scenario: &scenario,
+            sets: &set,
+            planted: &bug,
+            seeds: &seeds,
+            shard: shard.as_deref(),
+            jobs,
+            out: out.as_deref(),
+            reports: &reports,
+        }),
+        Command::Merge {
+            shards,
+            out,
+            reports,
+        } => merge_command::merge_shards(&shards, out.as_deref(), &reports),
         Command::Replay { report } => replay_command::replay(&report),
         Command::Explain { report } => explain_command::explain(&report),
         Command::Zoo {

@@ -152,6 +152,17 @@ pub fn replay_command(scenario: &Path, changes: &Changes, seed: u64) -> String {
     command
 }
 
+/// The command line this process was started with, as `lockstep ARGS…` with each
+/// argument quoted for a shell where needed: what a generated report says made it.
+pub fn invoked_command() -> String {
+    let mut command = "lockstep".to_string();
+    for argument in std::env::args().skip(1) {
+        command += " ";
+        command += &shell_word(&argument);
+    }
+    command
+}
+
 /// `text` as one word for a POSIX shell: as it is if no character in it means anything to
 /// the shell, else in single quotes.
 fn shell_word(text: &str) -> String {

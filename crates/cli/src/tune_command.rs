@@ -1,0 +1,314 @@
+//! `lockstep tune`: every cell of a grid of settings on the same seeds, on all cores;
+//! measures each run and writes results.json, summary.md and SVG charts.
+
+use crate::outcome::{
+    code_line, invoked_command, judge, replay_command, say, Changes, EXIT_BAD_INPUT,
+};
+use crate::progress::Progress;
+use crate::seeds::parse_seed_range;
+use bugs::{Bug, Bugs};
+use check::CheckResult;
+use scenario::{Override, Scenario};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::Instant;
+use tune::grid::{scenario_overrides, Grid, Setting};
+use tune::metrics::{RunMetrics, RunShape};
+use tune::results::{settings_text, CellResults, Shard, TuneHeader, TuneResults, FORMAT};
+use tune::summary::Provenance;
+
+/// At most this many replay commands of runs that failed a check are printed.
+const REPLAYS_SHOWN: usize = 5;
+
+/// What `lockstep tune` was asked to do.
+pub struct TuneOptions<'a> {
+    pub scenario: &'a Path,
+    pub sets: &'a [String],
+    pub planted: &'a [Bug],
+    pub seeds: &'a str,
+    pub shard: Option<&'a str>,
+    pub jobs: Option<usize>,
+    pub out: Option<&'a Path>,
+    pub reports: &'a Path,
+}
+
+/// One cell, ready to run.
+struct Cell {
+    settings: Vec<Setting>,
+    scenario: Scenario,
+    changes: Changes,
+}
+
+pub fn tune(options: &TuneOptions) -> u8 {
+    match prepare(options) {
+        Ok((cells, header, shard)) => run_grid(options, cells, header, shard),
+        Err(message) => {
+            eprintln!("error: {message}");
+            EXIT_BAD_INPUT
+        }
+    }
+}
+
+/// Reads the grid and every cell's scenario before anything runs: a cell that cannot run
+/// is found at once, not an hour in.
+fn prepare(options: &TuneOptions) -> Result<(Vec<Cell>, TuneHeader, Option<Shard>), String> {
+    let grid = Grid::parse(options.sets)?;
+    let base = Scenario::load(options.scenario).map_err(|error| error.to_string())?;
+    let range = parse_seed_range(options.seeds)?;
+    let shard = options.shard.map(Shard::parse).transpose()?;
+    let bugs: Bugs = options.planted.iter().copied().collect();
+    let mut cells = Vec::new();
+    for settings in grid.cells() {
+        let in_cell =
+            |message: String| format!("in the cell {}: {message}", settings_text(&settings));
+        let overrides = scenario_overrides(&settings, &base)
+            .map_err(in_cell)?
+            .iter()
+            .map(|text| Override::parse(text))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|error| in_cell(error.to_string()))?;
+        let mut scenario = Scenario::load_with(options.scenario, &overrides)
+            .map_err(|error| in_cell(error.to_string()))?;
+        for bug in bugs.iter() {
+            scenario.bugs.insert(bug);
+        }
+        cells.push(Cell {
+            settings,
+            scenario,
+            changes: Changes {
+                overrides,
+                bugs: bugs.clone(),
+            },
+        });
+    }
+    let header = TuneHeader {
+        format: FORMAT.to_string(),
+        scenario: base.name.clone(),
+        scenario_file: options.scenario.display().to_string(),
+        code: code_line(),
+        bugs: bugs.iter().map(|bug| bug.name().to_string()).collect(),
+        seeds_start: range.start,
+        seeds_end: range.end,
+        grid,
+    };
+    Ok((cells, header, shard))
+}
+
+/// A run's numbers, or why it could not give any.
+struct Measured {
+    cell: usize,
+    metrics: RunMetrics,
+}
+
+fn run_grid(
+    options: &TuneOptions,
+    cells: Vec<Cell>,
+    header: TuneHeader,
+    shard: Option<Shard>,
+) -> u8 {
+    let seeds: Vec<u64> = (header.seeds_start..header.seeds_end)
+        .filter(|&seed| shard.is_none_or(|shard| shard.owns(header.seeds_start, seed)))
+        .collect();
+    if seeds.is_empty() {
+        eprintln!(
+            "error: --shard {}: no seed of {}..{} falls to this shard",
+            shard.map_or(String::new(), |shard| shard.to_string()),
+            header.seeds_start,
+            header.seeds_end
+        );
+        return EXIT_BAD_INPUT;
+    }
+    let jobs = options
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    let total = cells.len() * seeds.len();
+    say!(
+        "tuning {}: {} cells × {} seeds{} = {total} runs on {jobs} threads",
+        header.scenario,
+        cells.len(),
+        seeds.len(),
+        shard.map_or(String::new(), |shard| format!(" (shard {shard})")),
+    );
+    say!("code: {}", header.code);
+    for axis in &header.grid.axes {
+        say!("  {}: {}", axis.field, axis.values.join(", "));
+    }
+
+    let started = Instant::now();
+    let next_run = AtomicUsize::new(0);
+    let (sender, receiver) = mpsc::channel::<Measured>();
+    let mut runs: Vec<Vec<RunMetrics>> = cells.iter().map(|_| Vec::new()).collect();
+    let mut progress = Progress::new(total, cells.len(), seeds.len());
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            let sender = sender.clone();
+            let (cells, seeds, next_run) = (&cells, &seeds, &next_run);
+            // Cell by cell, so cells finish one after another and progress says so.
+            scope.spawn(move || loop {
+                let index = next_run.fetch_add(1, Ordering::Relaxed);
+                if index >= total {
+                    return;
+                }
+                let (cell, seed) = (index / seeds.len(), seeds[index % seeds.len()]);
+                let metrics = measure(&cells[cell].scenario, seed);
+                if sender.send(Measured { cell, metrics }).is_err() {
+                    return;
+                }
+            });
+        }
+        drop(sender);
+        for measured in receiver {
+            runs[measured.cell].push(measured.metrics);
+            progress.one_done(measured.cell, started.elapsed());
+        }
+    });
+    progress.finish();
+    let wall_s = started.elapsed().as_secs_f64();
+
+    let cells_results: Vec<CellResults> = cells
+        .iter()
+        .zip(runs)
+        .map(|(cell, mut runs)| {
+            runs.sort_by_key(|run| run.seed);
+            CellResults {
+                settings: cell.settings.clone(),
+                runs,
+            }
+        })
+        .collect();
+    let failing: Vec<String> = cells
+        .iter()
+        .zip(&cells_results)
+        .flat_map(|(cell, results)| {
+            results
+                .runs
+                .iter()
+                .filter(|run| !run.failed_checks.is_empty())
+                .map(|run| {
+                    format!(
+                        "{} ({}): {}",
+                        run.failed_checks.join(", "),
+                        settings_text(&cell.settings),
+                        replay_command(options.scenario, &cell.changes, run.seed)
+                    )
+                })
+        })
+        .collect();
+    let results = TuneResults {
+        header,
+        shard,
+        cells: cells_results,
+    };
+    let directory = options.out.map_or_else(
+        || default_directory(options.reports, &results.header.scenario, shard),
+        Path::to_path_buf,
+    );
+    let command = invoked_command();
+    let provenance = Provenance {
+        command: &command,
+        wall: Some((wall_s, jobs)),
+    };
+    if let Err(error) = tune::write_outputs(&directory, &results, &provenance) {
+        eprintln!("error: cannot write {}: {error}", directory.display());
+        return EXIT_BAD_INPUT;
+    }
+    say!(
+        "{total} runs in {wall_s:.1} s ({:.1} runs/s)",
+        total as f64 / wall_s.max(1e-9)
+    );
+    if !failing.is_empty() {
+        say!(
+            "{} runs failed a check (counted in the summary's Safety table); the first:",
+            failing.len()
+        );
+        for line in failing.iter().take(REPLAYS_SHOWN) {
+            say!("  {line}");
+        }
+    }
+    say!("results: {}/results.json", directory.display());
+    say!("summary: {}/summary.md", directory.display());
+    0
+}
+
+/// Runs one seed of a cell and measures it. A run that panics (a bug in lockstep, or an
+/// assertion of raft-rs) is kept as a run that failed the check `panic`, with no numbers.
+fn measure(scenario: &Scenario, seed: u64) -> RunMetrics {
+    let shape = RunShape {
+        nodes: scenario.cluster.nodes,
+        safety_phase_ns: scenario.duration_ms * 1_000_000,
+        clients_start_ns: scenario.workload.start_ms * 1_000_000,
+    };
+    match std::panic::catch_unwind(|| sim::run_on_fresh_thread(scenario, seed)) {
+        Ok(output) => {
+            let failed: Vec<String> = judge(&output.history)
+                .checks
+                .into_iter()
+                .filter(|report| matches!(report.result, CheckResult::Violation { .. }))
+                .map(|report| report.check)
+                .collect();
+            RunMetrics::measure(&output.history, shape, failed)
+        }
+        Err(_) => {
+            let history = history::History::new(scenario.name.clone(), seed);
+            RunMetrics::measure(&history, shape, vec!["panic".to_string()])
+        }
+    }
+}
+
+/// `<reports>/tune/<scenario>/<UTC time>[-shard-I-of-N]`.
+fn default_directory(reports: &Path, scenario: &str, shard: Option<Shard>) -> PathBuf {
+    let mut name = utc_timestamp();
+    if let Some(shard) = shard {
+        name += &format!("-shard-{}-of-{}", shard.index, shard.count);
+    }
+    reports.join("tune").join(scenario).join(name)
+}
+
+/// The wall-clock time now, UTC, as `20261123T114512Z`: names output directories only,
+/// never enters a result.
+pub fn utc_timestamp() -> String {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs());
+    let (days, second_of_day) = (seconds / 86_400, seconds % 86_400);
+    let (year, month, day) = civil_date(days as i64);
+    format!(
+        "{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z",
+        second_of_day / 3600,
+        second_of_day / 60 % 60,
+        second_of_day % 60
+    )
+}
+
+/// The proleptic Gregorian date `days` after 1970-01-01 (Howard Hinnant's algorithm).
+fn civil_date(days: i64) -> (i64, u64, u64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = (day_of_year - (153 * month_index + 2) / 5 + 1) as u64;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    } as u64;
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_from_days() {
+        assert_eq!(civil_date(0), (1970, 1, 1));
+        assert_eq!(civil_date(20_415), (2025, 11, 23));
+        assert_eq!(civil_date(11_016), (2000, 2, 29));
+    }
+}

@@ -1,0 +1,123 @@
+//! The metrics a tune reports, each with its unit and how its sample is drawn from a
+//! cell's runs: one value per run, or one per event (a failover, a lock hand-over) pooled
+//! over every run of the cell.
+
+use crate::metrics::RunMetrics;
+use crate::results::CellResults;
+use crate::stats::Summary;
+
+/// One reported metric.
+pub struct Metric {
+    /// File-name-safe key: names its chart (`failover_s.svg`).
+    pub key: &'static str,
+    pub title: &'static str,
+    pub unit: &'static str,
+    /// How the sample is made and what it means, for the summary's readers.
+    pub explanation: &'static str,
+    /// The run's contribution to the sample, in `unit`.
+    pub values: fn(&RunMetrics) -> Vec<f64>,
+}
+
+const US_PER_S: f64 = 1e6;
+const US_PER_MS: f64 = 1e3;
+const US_PER_MIN: f64 = 60e6;
+
+fn seconds(us: &[u64]) -> Vec<f64> {
+    us.iter().map(|&us| us as f64 / US_PER_S).collect()
+}
+
+fn per_minute(count: u64, run: &RunMetrics) -> Vec<f64> {
+    if run.observed_us == 0 {
+        return Vec::new();
+    }
+    vec![count as f64 * US_PER_MIN / run.observed_us as f64]
+}
+
+/// Every metric, in the order the summary lists them.
+pub const METRICS: &[Metric] = &[
+    Metric {
+        key: "failover_s",
+        title: "Failover time",
+        unit: "s",
+        explanation: "from a fault that made the leader unreachable (crash, pause, freeze, clog, isolation in a minority) to the first successful write a new leader committed; one value per such fault, pooled over seeds",
+        values: |run| seconds(&run.failover_us),
+    },
+    Metric {
+        key: "write_unavailable_s",
+        title: "Write unavailability",
+        unit: "s per run",
+        explanation: "total time, per run, in stretches of over 100 ms during which a write was waiting and none succeeded",
+        values: |run| vec![run.write_unavailable_us as f64 / US_PER_S],
+    },
+    Metric {
+        key: "read_unavailable_s",
+        title: "Linearizable-read unavailability",
+        unit: "s per run",
+        explanation: "the same, for linearizable reads",
+        values: |run| vec![run.read_unavailable_us as f64 / US_PER_S],
+    },
+    Metric {
+        key: "elections_per_min",
+        title: "Leader churn",
+        unit: "elections per simulated minute",
+        explanation: "leaders elected after the first, per minute of the safety phase",
+        values: |run| per_minute(run.elections, run),
+    },
+    Metric {
+        key: "needless_elections_per_min",
+        title: "Needless elections",
+        unit: "elections per simulated minute",
+        explanation: "elections with no fault under way and none undone within two election timeouts: the cluster flapped on its own",
+        values: |run| per_minute(run.needless_elections, run),
+    },
+    Metric {
+        key: "handover_s",
+        title: "Lock hand-over latency",
+        unit: "s",
+        explanation: "from the pause of a lock's holder to the next acquisition of that lock by another client; one value per such pause, pooled over seeds",
+        values: |run| seconds(&run.handover_us),
+    },
+    Metric {
+        key: "spurious_expiries",
+        title: "Spurious lease expiries",
+        unit: "per run",
+        explanation: "leases expired while their holder was alive and renewing (it sent a keep-alive within the TTL before the expiry that no answer acknowledged)",
+        values: |run| vec![run.spurious_lease_expiries as f64],
+    },
+    Metric {
+        key: "read_p50_ms",
+        title: "Read latency, median",
+        unit: "ms",
+        explanation: "each run's median latency of successful linearizable reads",
+        values: |run| run.read_latency_us.map(|p| p.p50 as f64 / US_PER_MS).into_iter().collect(),
+    },
+    Metric {
+        key: "read_p99_ms",
+        title: "Read latency, p99",
+        unit: "ms",
+        explanation: "each run's 99th-percentile latency of successful linearizable reads",
+        values: |run| run.read_latency_us.map(|p| p.p99 as f64 / US_PER_MS).into_iter().collect(),
+    },
+    Metric {
+        key: "write_p50_ms",
+        title: "Write latency, median",
+        unit: "ms",
+        explanation: "each run's median latency of successful writes",
+        values: |run| run.write_latency_us.map(|p| p.p50 as f64 / US_PER_MS).into_iter().collect(),
+    },
+    Metric {
+        key: "write_p99_ms",
+        title: "Write latency, p99",
+        unit: "ms",
+        explanation: "each run's 99th-percentile latency of successful writes",
+        values: |run| run.write_latency_us.map(|p| p.p99 as f64 / US_PER_MS).into_iter().collect(),
+    },
+];
+
+impl Metric {
+    /// The metric's sample over a cell's runs, summarized; `None` when no run gave a value.
+    pub fn summarize(&self, cell: &CellResults) -> Option<Summary> {
+        let values: Vec<f64> = cell.runs.iter().flat_map(self.values).collect();
+        Summary::of(&values)
+    }
+}

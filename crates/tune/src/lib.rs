@@ -1,0 +1,41 @@
+//! Tuning studies: what a cluster setting costs, measured on the same seeds across a grid
+//! of settings.
+//!
+//! Operators pick heartbeats, election timeouts and lease TTLs by folklore. A tune runs
+//! every cell of a grid of settings ([`grid`]) on the same seeds, so each cell meets the
+//! same faults at the same moments and the differences between cells are the settings'
+//! own. Each run's history is measured ([`metrics`]: failover, unavailability, churn, lock
+//! hand-over, spurious lease expiries, safety, latency); the numbers go to `results.json`
+//! ([`results`], from which shards merge exactly), a Markdown summary ([`summary`]) and
+//! SVG charts ([`charts`]).
+
+pub mod catalog;
+pub mod charts;
+pub mod grid;
+pub mod metrics;
+pub mod results;
+pub mod stats;
+pub mod summary;
+
+use std::path::Path;
+
+/// Writes `results.json`, `summary.md` and a chart per metric into `directory`.
+pub fn write_outputs(
+    directory: &Path,
+    results: &results::TuneResults,
+    provenance: &summary::Provenance,
+) -> std::io::Result<()> {
+    std::fs::create_dir_all(directory)?;
+    std::fs::write(directory.join("results.json"), results.to_json())?;
+    let mut charted = Vec::new();
+    for metric in catalog::METRICS {
+        if let Some(svg) = charts::chart_svg(results, metric) {
+            std::fs::write(directory.join(format!("{}.svg", metric.key)), svg)?;
+            charted.push(metric.key);
+        }
+    }
+    std::fs::write(
+        directory.join("summary.md"),
+        summary::summary_markdown(results, provenance, &charted),
+    )
+}
