@@ -45,6 +45,12 @@ pub struct NodeConfig {
     /// lease checkpointing); `None`: never, and a new leader restarts leases at their
     /// full TTL, as etcd 3.4 does by default.
     pub lease_checkpoint_interval: Option<Duration>,
+    /// Whether Raft's PreVote is on (etcd 3.5's default; 3.4 runs without it).
+    /// Check-quorum is on either way, as etcd always sets it.
+    pub pre_vote: bool,
+    /// How often the leader looks for leases past their deadline; `None`: every tick.
+    /// etcd 3.4's lessor looks every 500 ms, so a lapsed lease ends up to that much late.
+    pub lease_expiry_check_interval: Option<Duration>,
     /// Bugs planted in this replica (see the `bugs` crate); empty: the correct code.
     pub bugs: Bugs,
 }
@@ -170,6 +176,9 @@ pub struct RaftNode {
     own_requests_waiting: Vec<Command>,
     /// When the lessor last checkpointed leases, in local ns.
     last_lease_checkpoint_ns: u64,
+    /// The interval of the local clock (`now / lease_expiry_check_interval`) in which the
+    /// leader last looked for expired leases (used only with that setting).
+    last_lease_expiry_check_period: Option<u64>,
 }
 
 impl RaftNode {
@@ -194,7 +203,7 @@ impl RaftNode {
             // both). raft-rs takes lease-based reads only with check-quorum, so planting
             // both bugs keeps check-quorum.
             check_quorum: !elections_unguarded || lease_based_reads,
-            pre_vote: !elections_unguarded,
+            pre_vote: config.pre_vote && !elections_unguarded,
             read_only_option: if lease_based_reads {
                 // Planted: a ReadIndex is answered at once from the leader's lease (its
                 // check-quorum belief, counted in its own ticks), not confirmed by a quorum.
@@ -231,6 +240,7 @@ impl RaftNode {
             own_requests: 0,
             own_requests_waiting: Vec::new(),
             last_lease_checkpoint_ns: 0,
+            last_lease_expiry_check_period: None,
         };
         // raft-rs drew the first timeout from the OS's randomness; replace it.
         node.redraw_election_timeout();
@@ -291,11 +301,8 @@ impl RaftNode {
         }
         self.answer_watches(outbox);
         let now_ns = self.local_now_ns();
-        for id in self.lessor.expired(now_ns) {
-            self.propose_own(
-                kv::Request::LeaseRevoke(kv::LeaseRevokeRequest { id }),
-                true,
-            );
+        if self.lease_expiry_check_due(now_ns) {
+            self.expire_leases(now_ns);
         }
         if let Some(interval) = self.config.lease_checkpoint_interval {
             let interval_ns = interval.as_nanos() as u64;
@@ -313,6 +320,33 @@ impl RaftNode {
             }
         }
         self.propose_own_requests(outbox);
+    }
+
+    /// Whether the leader looks for expired leases on this tick: on every tick, or, with
+    /// `lease_expiry_check_interval`, on the first tick of each interval of its local
+    /// clock. etcd 3.4's lessor loop wakes every 500 ms on a timer of its own, whose phase
+    /// owes nothing to when the member became leader; counting intervals of the clock,
+    /// not from the promotion, keeps that.
+    fn lease_expiry_check_due(&mut self, now_ns: u64) -> bool {
+        let Some(interval) = self.config.lease_expiry_check_interval else {
+            return true;
+        };
+        let period = now_ns / (interval.as_nanos() as u64).max(1);
+        if self.last_lease_expiry_check_period == Some(period) {
+            return false;
+        }
+        self.last_lease_expiry_check_period = Some(period);
+        true
+    }
+
+    /// Proposes a revoke of every lease past its deadline at `now_ns`.
+    fn expire_leases(&mut self, now_ns: u64) {
+        for id in self.lessor.expired(now_ns) {
+            self.propose_own(
+                kv::Request::LeaseRevoke(kv::LeaseRevokeRequest { id }),
+                true,
+            );
+        }
     }
 
     /// Queues a request of the replica's own, a lease expiry (`expiry`) or checkpoint, to

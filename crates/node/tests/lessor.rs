@@ -104,6 +104,8 @@ impl Harness {
             rng_seed: 1,
             election_timeout: Duration::from_nanos(ELECTION_TIMEOUT_NS),
             lease_checkpoint_interval,
+            pre_vote: true,
+            lease_expiry_check_interval: None,
             bugs: bugs::Bugs::none(),
         };
         let disk = SimDisk::bootstrap(&[NODE_ID]);
@@ -499,6 +501,41 @@ fn a_node_that_does_not_lead_refuses_lessor_requests() {
                 "{request:?}"
             );
         }
+    });
+}
+
+/// etcd 3.4's lessor timing: with a 500 ms expiry check interval, a lease past its
+/// deadline is revoked only at the first tick of the next interval of the local clock,
+/// not at the first tick after its deadline.
+#[test]
+fn with_an_expiry_check_interval_a_lapsed_lease_is_revoked_at_the_next_check() {
+    Runtime::new().block_on(async {
+        const CHECK_NS: u64 = 500_000_000;
+        let mut harness = Harness::new(None);
+        harness.config.lease_expiry_check_interval = Some(Duration::from_nanos(CHECK_NS));
+        let mut harness = harness.restart().await;
+        harness.elect().await;
+        // Granted 10 ms into a check interval, so the deadline falls 10 ms into one too.
+        let granted_ns = (harness.now_ns() / CHECK_NS + 1) * CHECK_NS + 10 * EPSILON_NS;
+        harness.set_clock(granted_ns);
+        let put_revision = harness.grant_and_put().await;
+        let deadline_ns = granted_ns + TTL_NS;
+
+        // The interval's check comes just before the deadline; the next tick is past it.
+        harness.tick_at(deadline_ns - 5 * EPSILON_NS).await;
+        harness.tick_at(deadline_ns + TICK_NS / 2).await;
+        assert!(
+            harness.outbox.lease_ends.is_empty(),
+            "revoked at the first tick after the deadline, before the next check"
+        );
+        let next_check_ns = (deadline_ns / CHECK_NS + 1) * CHECK_NS;
+        harness.tick_at(next_check_ns - EPSILON_NS).await;
+        assert!(
+            harness.outbox.lease_ends.is_empty(),
+            "revoked before the check"
+        );
+        harness.tick_at(next_check_ns + EPSILON_NS).await;
+        assert_eq!(harness.outbox.lease_ends, vec![expired(put_revision)]);
     });
 }
 

@@ -96,6 +96,15 @@ pub struct ClusterConfig {
     /// new leader does not restart a long-lived lease at its full TTL (etcd's lease
     /// checkpointing); 0: off, as etcd 3.4 and 3.5 by default.
     pub lease_checkpoint_ms: u64,
+    /// Whether a member that times out first asks for pre-votes (Raft's PreVote), so a
+    /// candidate that cannot win never bumps the term. `true`, as lockstep always ran and
+    /// etcd 3.5 defaults to; `false` is etcd 3.4's default (`--pre-vote=false`).
+    /// Check-quorum stays on either way, as etcd always sets it.
+    pub pre_vote: bool,
+    /// The leader looks for leases past their deadline this often, in milliseconds; 0:
+    /// every Raft tick, as lockstep always did. etcd 3.4's lessor checks every 500 ms in
+    /// its run loop, which makes a lapsed lease end up to that much later.
+    pub lease_expiry_check_ms: u64,
 }
 
 /// The simulated network between nodes and clients.
@@ -116,6 +125,13 @@ pub struct WorkloadConfig {
     pub keys: u64,
     /// A client gives up on an operation after this long; its outcome is then unknown.
     pub request_timeout_ms: u64,
+    /// After a refusal (no leader, not the leader, a replica down) a client retries after
+    /// a backoff that starts at `retry_backoff_min_ms` and doubles up to
+    /// `retry_backoff_max_ms`, each wait jittered up to twice its length. 10 and 200:
+    /// lockstep's client as it always was; etcd's clientv3 retries every 25 ms (set both
+    /// to 25), which finds a new leader sooner.
+    pub retry_backoff_min_ms: u64,
+    pub retry_backoff_max_ms: u64,
     /// Pause between a client's operations, drawn uniformly from [min, max] milliseconds.
     pub think_min_ms: u64,
     pub think_max_ms: u64,
@@ -317,6 +333,8 @@ impl Default for ClusterConfig {
             snapshot_interval_entries: 1_000,
             catch_up_entries: 5_000,
             lease_checkpoint_ms: 0,
+            pre_vote: true,
+            lease_expiry_check_ms: 0,
         }
     }
 }
@@ -336,6 +354,8 @@ impl Default for WorkloadConfig {
             clients: 4,
             keys: 5,
             request_timeout_ms: 1_000,
+            retry_backoff_min_ms: 10,
+            retry_backoff_max_ms: 200,
             think_min_ms: 5,
             think_max_ms: 50,
             mix: OperationMix {

@@ -312,7 +312,7 @@ mod tests {
     fn an_unknown_field_names_the_flag_and_the_valid_fields() {
         assert_eq!(
             message(&["cluster.nodez=3"]),
-            "--set cluster.nodez=3: no field `nodez` in [cluster]; expected one of nodes, tick_ms, election_ticks, heartbeat_ticks, fsync_us, snapshot_interval_entries, catch_up_entries, lease_checkpoint_ms"
+            "--set cluster.nodez=3: no field `nodez` in [cluster]; expected one of nodes, tick_ms, election_ticks, heartbeat_ticks, fsync_us, snapshot_interval_entries, catch_up_entries, lease_checkpoint_ms, pre_vote, lease_expiry_check_ms"
         );
         assert_eq!(
             message(&["clients=3"]),
@@ -320,7 +320,7 @@ mod tests {
         );
         assert_eq!(
             message(&["cluster=3"]),
-            "--set cluster=3: [cluster] is a table, not a value; set one of its fields: nodes, tick_ms, election_ticks, heartbeat_ticks, fsync_us, snapshot_interval_entries, catch_up_entries, lease_checkpoint_ms"
+            "--set cluster=3: [cluster] is a table, not a value; set one of its fields: nodes, tick_ms, election_ticks, heartbeat_ticks, fsync_us, snapshot_interval_entries, catch_up_entries, lease_checkpoint_ms, pre_vote, lease_expiry_check_ms"
         );
         assert_eq!(
             message(&["duration_ms.x=3"]),
@@ -507,6 +507,10 @@ mod tests {
         let mut full = Scenario::parse(FILE, "file.toml", "file").unwrap();
         full.swarm = Some(crate::SwarmConfig::default());
         full.cluster.lease_checkpoint_ms = 2_000;
+        full.cluster.pre_vote = false;
+        full.cluster.lease_expiry_check_ms = 500;
+        full.workload.retry_backoff_min_ms = 25;
+        full.workload.retry_backoff_max_ms = 25;
         full.bugs = [bugs::Bug::PromoteNoExtend].into_iter().collect();
         // The lock workload, so that its table is written (and set) too.
         full.workload.kinds = vec![crate::WorkloadKind::Lock];

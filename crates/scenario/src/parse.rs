@@ -48,6 +48,8 @@ struct RawCluster {
     snapshot_interval_entries: Field<u64>,
     catch_up_entries: Field<u64>,
     lease_checkpoint_ms: Field<u64>,
+    pre_vote: Field<bool>,
+    lease_expiry_check_ms: Field<u64>,
 }
 
 #[derive(Deserialize)]
@@ -64,6 +66,8 @@ struct RawWorkload {
     clients: Field<u64>,
     keys: Field<u64>,
     request_timeout_ms: Field<u64>,
+    retry_backoff_min_ms: Field<u64>,
+    retry_backoff_max_ms: Field<u64>,
     think_min_ms: Field<u64>,
     think_max_ms: Field<u64>,
     rounds_per_client: Field<u64>,
@@ -551,6 +555,25 @@ fn parse_cluster(
                 value
             }
         },
+        pre_vote: raw.pre_vote.map_or(default.pre_vote, Spanned::into_inner),
+        lease_expiry_check_ms: match &raw.lease_expiry_check_ms {
+            None => default.lease_expiry_check_ms,
+            Some(interval) => {
+                let value = *interval.get_ref();
+                if value != 0 && !LEASE_EXPIRY_CHECK_MS.contains(&value) {
+                    return Err(report.error(
+                        Some(interval.span()),
+                        "cluster.lease_expiry_check_ms",
+                        format!(
+                            "expected 0 (every tick) or a check interval in ms between {} and {}, found {value}",
+                            LEASE_EXPIRY_CHECK_MS.start(),
+                            LEASE_EXPIRY_CHECK_MS.end()
+                        ),
+                    ));
+                }
+                value
+            }
+        },
     };
     if cluster.heartbeat_ticks >= cluster.election_ticks {
         let span = raw
@@ -574,6 +597,15 @@ fn parse_cluster(
 /// A run lasts seconds to minutes, so an hour is the longest interval that can matter;
 /// below 100 ms (one default tick) the leader would propose a checkpoint on every tick.
 const LEASE_CHECKPOINT_MS: std::ops::RangeInclusive<u64> = 100..=3_600_000;
+
+/// The lease expiry check intervals a scenario may set (0: every tick). A check more often
+/// than every millisecond is every tick anyway; one rarer than a minute would leave lapsed
+/// leases standing longer than any lease TTL a scenario uses.
+const LEASE_EXPIRY_CHECK_MS: std::ops::RangeInclusive<u64> = 1..=60_000;
+
+/// The longest retry backoff a scenario may set: a client waiting longer than a minute
+/// between tries has given up in all but name.
+const MAX_RETRY_BACKOFF_MS: u64 = 60_000;
 
 fn parse_network(
     report: &Reporter,
@@ -623,6 +655,14 @@ fn parse_workload(
     let Some(raw) = raw else {
         return Ok(default);
     };
+    let retry_backoff_min_ms = report.number(
+        &raw.retry_backoff_min_ms,
+        "workload.retry_backoff_min_ms",
+        default.retry_backoff_min_ms,
+        1,
+        MAX_RETRY_BACKOFF_MS,
+        "a backoff in ms",
+    )?;
     let think_min_ms = report.number(
         &raw.think_min_ms,
         "workload.think_min_ms",
@@ -655,6 +695,15 @@ fn parse_workload(
             1,
             MAX_TIME_MS,
             "a timeout in ms",
+        )?,
+        retry_backoff_min_ms,
+        retry_backoff_max_ms: report.number(
+            &raw.retry_backoff_max_ms,
+            "workload.retry_backoff_max_ms",
+            default.retry_backoff_max_ms.max(retry_backoff_min_ms),
+            1,
+            MAX_RETRY_BACKOFF_MS,
+            "a backoff in ms",
         )?,
         think_min_ms,
         think_max_ms: report.number(
@@ -716,6 +765,17 @@ fn parse_workload(
             workload.think_max_ms,
             "workload.think_max_ms",
             &raw.think_max_ms,
+        ),
+    )?;
+    report.ordered(
+        (
+            workload.retry_backoff_min_ms,
+            "workload.retry_backoff_min_ms",
+        ),
+        (
+            workload.retry_backoff_max_ms,
+            "workload.retry_backoff_max_ms",
+            &raw.retry_backoff_max_ms,
         ),
     )?;
     Ok(workload)

@@ -41,6 +41,8 @@ impl Scenario {
         .unwrap();
         writeln!(out, "catch_up_entries = {}", c.catch_up_entries).unwrap();
         writeln!(out, "lease_checkpoint_ms = {}", c.lease_checkpoint_ms).unwrap();
+        writeln!(out, "pre_vote = {}", c.pre_vote).unwrap();
+        writeln!(out, "lease_expiry_check_ms = {}", c.lease_expiry_check_ms).unwrap();
 
         let n = &self.network;
         writeln!(out, "\n[network]").unwrap();
@@ -53,6 +55,8 @@ impl Scenario {
         writeln!(out, "clients = {}", w.clients).unwrap();
         writeln!(out, "keys = {}", w.keys).unwrap();
         writeln!(out, "request_timeout_ms = {}", w.request_timeout_ms).unwrap();
+        writeln!(out, "retry_backoff_min_ms = {}", w.retry_backoff_min_ms).unwrap();
+        writeln!(out, "retry_backoff_max_ms = {}", w.retry_backoff_max_ms).unwrap();
         writeln!(out, "think_min_ms = {}", w.think_min_ms).unwrap();
         writeln!(out, "think_max_ms = {}", w.think_max_ms).unwrap();
         if w.start_ms > 0 {

@@ -29,6 +29,8 @@ fsync_us = 1000
 snapshot_interval_entries = 200
 catch_up_entries = 30
 lease_checkpoint_ms = 500
+pre_vote = false
+lease_expiry_check_ms = 500
 
 [network]
 latency_min_ms = 2
@@ -39,6 +41,8 @@ kind = "lock"
 clients = 6
 keys = 3
 request_timeout_ms = 700
+retry_backoff_min_ms = 25
+retry_backoff_max_ms = 25
 think_min_ms = 1
 think_max_ms = 4
 mix = { get = 1, put = 2, cas = 3, delete = 4 }
@@ -236,6 +240,11 @@ fn an_empty_file_is_a_scenario_of_defaults() {
         scenario.cluster.lease_checkpoint_ms, 0,
         "checkpointing is off"
     );
+    assert!(scenario.cluster.pre_vote, "pre-vote is on");
+    assert_eq!(
+        scenario.cluster.lease_expiry_check_ms, 0,
+        "leases are checked every tick"
+    );
     assert_eq!(scenario.workload.kinds, [WorkloadKind::Kv]);
     assert_eq!(
         (scenario.lock, scenario.lease, scenario.election),
@@ -268,6 +277,8 @@ fn every_field_is_read() {
     );
     assert_eq!(s.cluster.catch_up_entries, 30);
     assert_eq!(s.cluster.lease_checkpoint_ms, 500);
+    assert!(!s.cluster.pre_vote);
+    assert_eq!(s.cluster.lease_expiry_check_ms, 500);
     assert_eq!(s.workload.kinds, [WorkloadKind::Lock]);
     assert_eq!(
         s.lock,
@@ -290,6 +301,13 @@ fn every_field_is_read() {
             s.workload.request_timeout_ms
         ),
         (6, 3, 700)
+    );
+    assert_eq!(
+        (
+            s.workload.retry_backoff_min_ms,
+            s.workload.retry_backoff_max_ms
+        ),
+        (25, 25)
     );
     assert_eq!((s.workload.mix.get, s.workload.mix.delete), (1, 4));
     assert_eq!(s.liveness.timeout_ms, 5_000);
@@ -1262,6 +1280,24 @@ fn workload_errors_name_line_and_field() {
             2,
             "cluster.lease_checkpoint_ms",
             "found 3600001",
+        ),
+        (
+            "[cluster]\nlease_expiry_check_ms = 60001\n",
+            2,
+            "cluster.lease_expiry_check_ms",
+            "expected 0 (every tick) or a check interval in ms between 1 and 60000, found 60001",
+        ),
+        (
+            "[workload]\nretry_backoff_min_ms = 300\nretry_backoff_max_ms = 100\n",
+            3,
+            "workload.retry_backoff_max_ms",
+            "expected at least `workload.retry_backoff_min_ms` (300), found 100",
+        ),
+        (
+            "[cluster]\nnodes = 3\npre_vote = \"off\"\n",
+            3,
+            "",
+            "expected a boolean",
         ),
         // A table for another workload than the one that runs.
         (

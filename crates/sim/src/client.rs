@@ -40,16 +40,33 @@ fn pick_node(rng: &mut SmallRng, members: &[u64]) -> u64 {
     members[rng.gen_range(0..members.len())]
 }
 
-/// Retry backoff after a refusal: starts here and doubles.
-const BACKOFF_MIN_MS: u64 = 10;
-const BACKOFF_MAX_MS: u64 = 200;
+/// How long a client waits: for an answer, and between retries of a refused request.
+#[derive(Clone, Copy, Debug)]
+pub struct Patience {
+    pub request_timeout: Duration,
+    /// The backoff after a refusal starts here and doubles up to `backoff_max_ms`; each
+    /// wait is jittered up to twice its length.
+    pub backoff_min_ms: u64,
+    pub backoff_max_ms: u64,
+}
+
+impl Patience {
+    /// The workload's timeout and retry backoff.
+    pub fn of(workload: &scenario::WorkloadConfig) -> Patience {
+        Patience {
+            request_timeout: Duration::from_millis(workload.request_timeout_ms),
+            backoff_min_ms: workload.retry_backoff_min_ms,
+            backoff_max_ms: workload.retry_backoff_max_ms,
+        }
+    }
+}
 
 /// One client's connection to the cluster.
 pub struct Client {
     pub id: u64,
     /// The members to send requests to (a removed member is left out, an added one in).
     pub members: Members,
-    pub request_timeout: Duration,
+    pub patience: Patience,
     pub network: Network,
     pub recorder: Recorder,
     /// The network address this connection receives on: the client's id, or another
@@ -66,11 +83,11 @@ impl Client {
     pub fn connect(
         id: u64,
         members: Members,
-        request_timeout: Duration,
+        patience: Patience,
         network: Network,
         recorder: Recorder,
     ) -> Client {
-        Client::connect_at(id, id, members, request_timeout, network, recorder)
+        Client::connect_at(id, id, members, patience, network, recorder)
     }
 
     /// A second connection of this client, at its own network address: requests made
@@ -80,7 +97,7 @@ impl Client {
             self.id,
             address,
             self.members.clone(),
-            self.request_timeout,
+            self.patience,
             self.network.clone(),
             self.recorder.clone(),
         )
@@ -90,7 +107,7 @@ impl Client {
         id: u64,
         address: u64,
         members: Members,
-        request_timeout: Duration,
+        patience: Patience,
         network: Network,
         recorder: Recorder,
     ) -> Client {
@@ -99,7 +116,7 @@ impl Client {
             id,
             address,
             members,
-            request_timeout,
+            patience,
             network,
             recorder,
             inbox,
@@ -180,8 +197,8 @@ impl Client {
         request: ClientRequest,
         rng: &mut SmallRng,
     ) -> Result<Response, CallError> {
-        let deadline = Instant::now() + self.request_timeout;
-        let mut backoff_ms = BACKOFF_MIN_MS;
+        let deadline = Instant::now() + self.patience.request_timeout;
+        let mut backoff_ms = self.patience.backoff_min_ms;
         let mut last_refusal;
         loop {
             let node = match self.target {
@@ -235,7 +252,7 @@ impl Client {
                 )));
             }
             sleep(wait).await;
-            backoff_ms = (backoff_ms * 2).min(BACKOFF_MAX_MS);
+            backoff_ms = (backoff_ms * 2).min(self.patience.backoff_max_ms);
         }
     }
 

@@ -468,6 +468,9 @@ impl ReplicaSpawner {
                 election_timeout: tick * config.election_ticks as u32,
                 lease_checkpoint_interval: (config.lease_checkpoint_ms > 0)
                     .then(|| Duration::from_millis(config.lease_checkpoint_ms)),
+                pre_vote: config.pre_vote,
+                lease_expiry_check_interval: (config.lease_expiry_check_ms > 0)
+                    .then(|| Duration::from_millis(config.lease_expiry_check_ms)),
                 bugs: self.bugs.clone(),
             },
             tick,

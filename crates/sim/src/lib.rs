@@ -40,7 +40,7 @@ mod workload;
 
 pub use network::NetworkStats;
 
-use client::Client;
+use client::{Client, Patience};
 use client_processes::ClientProcesses;
 use clock::RunClock;
 use cluster::Cluster;
@@ -132,7 +132,7 @@ pub async fn simulate(scenario: Arc<Scenario>, seed: u64) -> RunOutput {
         network.clone(),
         recorder.clone(),
     );
-    let request_timeout = Duration::from_millis(scenario.workload.request_timeout_ms);
+    let patience = Patience::of(&scenario.workload);
     let safety_end = clock.at_ms(scenario.duration_ms);
     let election_timeout_ms = scenario.cluster.tick_ms * scenario.cluster.election_ticks;
     recorder.election_timeout_ns(election_timeout_ms * 1_000_000);
@@ -151,7 +151,7 @@ pub async fn simulate(scenario: Arc<Scenario>, seed: u64) -> RunOutput {
         let client = Client::connect(
             id,
             cluster.members(),
-            request_timeout,
+            patience,
             network.clone(),
             recorder.clone(),
         );
@@ -244,7 +244,7 @@ pub async fn simulate(scenario: Arc<Scenario>, seed: u64) -> RunOutput {
     let probe = Client::connect(
         probe_id,
         cluster.members(),
-        request_timeout,
+        patience,
         network.clone(),
         recorder.clone(),
     );
