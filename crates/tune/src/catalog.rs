@@ -43,6 +43,25 @@ pub const METRICS: &[Metric] = &[
         values: |run| seconds(&run.failover_us),
     },
     Metric {
+        key: "election_rounds",
+        title: "Election rounds per failover",
+        unit: "terms",
+        explanation: "per completed failover, the term of the leader at the first successful write minus the term of the leader lost: 1 is one election, 2 or more means a round failed (a split vote, or a survivor inside check-quorum's leader lease ignored the candidate); with pre-vote, failed pre-votes take no term",
+        values: |run| run.election_rounds.iter().map(|&rounds| rounds as f64).collect(),
+    },
+    Metric {
+        key: "second_round_share",
+        title: "Failovers needing a second election round",
+        unit: "share of failovers (the mean)",
+        explanation: "1 for a completed failover that took two or more election rounds, 0 for one that took at most one; the mean column is the share",
+        values: |run| {
+            run.election_rounds
+                .iter()
+                .map(|&rounds| if rounds >= 2 { 1.0 } else { 0.0 })
+                .collect()
+        },
+    },
+    Metric {
         key: "write_unavailable_s",
         title: "Write unavailability",
         unit: "s per run",
@@ -83,6 +102,27 @@ pub const METRICS: &[Metric] = &[
         unit: "per run",
         explanation: "leases expired while their holder was alive and renewing (it sent a keep-alive within the TTL before the expiry that no answer acknowledged)",
         values: |run| vec![run.spurious_lease_expiries as f64],
+    },
+    Metric {
+        key: "lease_expiry_s",
+        title: "Lease expiry after the last renewal",
+        unit: "s",
+        explanation: "per lease the leader expired, from the send of its last acknowledged grant or keep-alive to the expiry: the TTL plus what the cluster added (leader changes, the lessor's checks, the revoke's commit); pooled over seeds",
+        values: |run| seconds(&run.lease_expiry_us),
+    },
+    Metric {
+        key: "lease_expiry_from_promotion_s",
+        title: "Lease expiry after a new leader's promotion",
+        unit: "s",
+        explanation: "per lease expired by a leader promoted after the lease's last acknowledged renewal, from that promotion to the expiry: near TTL + election timeout when a new leader restarts leases in full (no checkpoints), less when it resumes them from a checkpoint",
+        values: |run| seconds(&run.lease_expiry_from_promotion_us),
+    },
+    Metric {
+        key: "overlapping_acquisitions",
+        title: "Overlapping lock acquisitions",
+        unit: "per run",
+        explanation: "acquisitions made while another client's critical section on the same lock was still open: what a pause of a holder longer than its session's TTL costs without fencing",
+        values: |run| vec![run.overlapping_acquisitions as f64],
     },
     Metric {
         key: "read_p50_ms",

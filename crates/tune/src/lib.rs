@@ -12,6 +12,7 @@
 pub mod catalog;
 pub mod charts;
 pub mod grid;
+pub mod lease_timing;
 pub mod metrics;
 pub mod results;
 pub mod stats;

@@ -4,11 +4,11 @@
 //! every machine. Times are whole microseconds: results files then hold only integers,
 //! which read back exactly, so merged shards reproduce an unsharded run byte for byte.
 
-use history::{Fault, FaultEvent, History, KvInput, NodeId, Op, Outcome, SimTimeNs};
+use history::{Fault, FaultEvent, History, KvInput, LeaderChange, NodeId, Op, Outcome, SimTimeNs};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-const NS_PER_US: u64 = 1_000;
+pub(crate) const NS_PER_US: u64 = 1_000;
 
 /// A stretch without a successful write (or read) counts as unavailability only when it
 /// lasts longer than this. An ordinary request takes a few network round trips and an
@@ -38,6 +38,14 @@ pub struct RunMetrics {
     pub failover_us: Vec<u64>,
     /// Such faults after which no write succeeded before the run ended.
     pub failovers_unfinished: u64,
+    /// Per completed failover (as in `failover_us`, in the same order): the election
+    /// rounds it took, counted in terms: the term of the leader at the first successful
+    /// write minus the term of the leader lost. 1 is one election; 2 or more means a
+    /// round failed (a split vote, or a survivor still inside check-quorum's leader lease
+    /// ignored the first candidate); 0: leadership never moved. Without pre-vote every
+    /// campaign takes a term; with it, failed pre-votes take none and are not counted.
+    #[serde(default)]
+    pub election_rounds: Vec<u64>,
     /// Total length of the stretches, longer than [`STALL_MIN_NS`], during which a write
     /// was waiting and none succeeded.
     pub write_unavailable_us: u64,
@@ -58,6 +66,17 @@ pub struct RunMetrics {
     /// Of those, the ones whose holder was alive and renewing: it sent a keep-alive within
     /// the lease's TTL before the expiry, which no acknowledgement answered.
     pub spurious_lease_expiries: u64,
+    /// Per lease the leader expired: from the send of its last acknowledged grant or
+    /// keep-alive to the expiry (the TTL a client can count on, plus what the cluster
+    /// added: leader changes, the lessor's checks, the revoke's commit).
+    #[serde(default)]
+    pub lease_expiry_us: Vec<u64>,
+    /// Per lease expired by a leader promoted after the lease's last acknowledged grant
+    /// or keep-alive was sent: from that promotion to the expiry. Without checkpoints a
+    /// new leader restarts every lease at its full TTL plus an election timeout, so this
+    /// comes out near TTL + election timeout however much of the TTL had run.
+    #[serde(default)]
+    pub lease_expiry_from_promotion_us: Vec<u64>,
     /// Times a client acquired a lock.
     pub lock_acquisitions: u64,
     /// Acquisitions made while another client still believed it held the same lock.
@@ -94,6 +113,9 @@ impl RunMetrics {
     /// Measures `history`; `failed_checks` is the verdict's, which the caller computed.
     pub fn measure(history: &History, shape: RunShape, failed_checks: Vec<String>) -> RunMetrics {
         let (failover_us, failovers_unfinished) = failovers(history, shape.nodes);
+        let election_rounds = election_rounds(history, shape.nodes);
+        let (lease_expiry_us, lease_expiry_from_promotion_us) =
+            crate::lease_timing::lease_expiry_times(history);
         let (handover_us, handovers_unfinished) = handovers(history);
         let (elections, needless_elections) = elections(history, shape.safety_phase_ns);
         let (lease_expiries, spurious_lease_expiries) = lease_expiries(history);
@@ -103,6 +125,7 @@ impl RunMetrics {
             observed_us: shape.safety_phase_ns / NS_PER_US,
             failover_us,
             failovers_unfinished,
+            election_rounds,
             write_unavailable_us: unavailable_ns(history, shape, is_write) / NS_PER_US,
             read_unavailable_us: unavailable_ns(history, shape, is_read) / NS_PER_US,
             elections,
@@ -111,6 +134,8 @@ impl RunMetrics {
             handovers_unfinished,
             lease_expiries,
             spurious_lease_expiries,
+            lease_expiry_us,
+            lease_expiry_from_promotion_us,
             lock_acquisitions: history.lock_holds.len() as u64,
             overlapping_acquisitions: overlapping_acquisitions(history),
             lost_resource_writes: lost_resource_writes(history),
@@ -132,14 +157,13 @@ fn succeeded(op: &Op) -> bool {
     matches!(op.outcome, Outcome::Ok(_))
 }
 
-/// The node that most recently became leader at or before `at_ns`.
-fn leader_at(history: &History, at_ns: SimTimeNs) -> Option<NodeId> {
+/// The most recent leader election at or before `at_ns`.
+fn leader_change_at(history: &History, at_ns: SimTimeNs) -> Option<&LeaderChange> {
     history
         .leaders
         .iter()
         .take_while(|change| change.at_ns <= at_ns)
         .last()
-        .map(|change| change.node)
 }
 
 /// The nodes `fault` cuts off from a quorum, or stops outright.
@@ -162,28 +186,54 @@ fn unreachable_nodes(fault: &Fault, nodes: u64) -> Vec<NodeId> {
 fn failovers(history: &History, nodes: u64) -> (Vec<u64>, u64) {
     let mut times = Vec::new();
     let mut unfinished = 0;
+    for (lost_ns, _, recovered) in leader_losses(history, nodes) {
+        match recovered {
+            Some(at_ns) => times.push((at_ns - lost_ns) / NS_PER_US),
+            None => unfinished += 1,
+        }
+    }
+    (times, unfinished)
+}
+
+/// Per completed failover, the terms between the leader lost and the leader at the first
+/// successful write after the loss.
+fn election_rounds(history: &History, nodes: u64) -> Vec<u64> {
+    leader_losses(history, nodes)
+        .into_iter()
+        .filter_map(|(_, lost_term, recovered)| {
+            let recovered_ns = recovered?;
+            let term = history
+                .leaders
+                .iter()
+                .take_while(|change| change.at_ns <= recovered_ns)
+                .last()
+                .map_or(lost_term, |change| change.term);
+            Some(term.saturating_sub(lost_term))
+        })
+        .collect()
+}
+
+/// The faults that made the leader unreachable, in order: when each struck, the lost
+/// leader's term, and when the first write succeeded after it (`None`: none did).
+fn leader_losses(history: &History, nodes: u64) -> Vec<(SimTimeNs, u64, Option<SimTimeNs>)> {
+    let mut losses = Vec::new();
     // A fault that strikes before the last loss has been recovered from is part of the
     // same outage.
     let mut recovered_ns = 0;
     for event in &history.faults {
-        let Some(leader) = leader_at(history, event.at_ns) else {
+        let Some(leader) = leader_change_at(history, event.at_ns) else {
             continue;
         };
-        if event.at_ns < recovered_ns || !unreachable_nodes(&event.fault, nodes).contains(&leader) {
+        if event.at_ns < recovered_ns
+            || !unreachable_nodes(&event.fault, nodes).contains(&leader.node)
+        {
             continue;
         }
-        match first_write_after_loss(history, event.at_ns) {
-            Some(at_ns) => {
-                times.push((at_ns - event.at_ns) / NS_PER_US);
-                recovered_ns = at_ns;
-            }
-            None => {
-                unfinished += 1;
-                recovered_ns = SimTimeNs::MAX;
-            }
-        }
+        let recovered = first_write_after_loss(history, event.at_ns);
+        recovered_ns = recovered.unwrap_or(SimTimeNs::MAX);
+        losses.push((event.at_ns, leader.term, recovered));
     }
-    (times, unfinished)
+    losses
 }
 
 /// When the first write succeeded after the leader was lost at `lost_ns`. A write called
@@ -501,4 +551,92 @@ fn latency(history: &History, selects: fn(&Op) -> bool) -> Option<Percentiles> {
 pub fn nearest_rank(values: &[u64], percent: usize) -> u64 {
     let rank = (values.len() * percent).div_ceil(100).max(1);
     values[rank - 1]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use history::KvOutput;
+
+    const MS: u64 = 1_000_000;
+
+    fn leader(node: NodeId, term: u64, at_ms: u64) -> LeaderChange {
+        LeaderChange {
+            at_ns: at_ms * MS,
+            node,
+            term,
+        }
+    }
+
+    fn fault(at_ms: u64, fault: Fault) -> FaultEvent {
+        FaultEvent {
+            at_ns: at_ms * MS,
+            fault,
+            lasting: false,
+        }
+    }
+
+    fn write(id: u64, call_ms: u64, return_ms: u64) -> Op {
+        Op {
+            id,
+            client: 1,
+            call_ns: call_ms * MS,
+            return_ns: Some(return_ms * MS),
+            input: KvInput::Put {
+                key: "k".to_string(),
+                value: id.to_string(),
+            },
+            outcome: Outcome::Ok(KvOutput::Put { revision: id }),
+        }
+    }
+
+    #[test]
+    fn election_rounds_count_the_terms_a_failover_took() {
+        let mut history = History::new("failover", 0);
+        history.leaders = vec![
+            leader(1, 1, 0),
+            // Node 1 crashes at 1 s; term 2's candidate fails (a survivor still in its
+            // leader lease ignores it), term 3 wins.
+            leader(2, 3, 2_500),
+            // Node 2 is paused at 5 s; one round.
+            leader(3, 4, 6_000),
+        ];
+        history.faults = vec![
+            fault(
+                1_000,
+                Fault::Crash {
+                    node: 1,
+                    at_step: None,
+                },
+            ),
+            fault(5_000, Fault::Pause { node: 2 }),
+            // Node 3 crashes at 8 s and no write succeeds after: unfinished, no count.
+            fault(
+                8_000,
+                Fault::Crash {
+                    node: 3,
+                    at_step: None,
+                },
+            ),
+        ];
+        history.ops = vec![
+            write(1, 900, 950),
+            write(2, 1_100, 2_600),
+            write(3, 5_500, 6_100),
+        ];
+        let (failover_us, unfinished) = failovers(&history, 3);
+        assert_eq!(failover_us, vec![1_600_000, 1_100_000]);
+        assert_eq!(unfinished, 1);
+        assert_eq!(election_rounds(&history, 3), vec![2, 1]);
+    }
+
+    #[test]
+    fn a_failover_without_a_new_leader_took_no_round() {
+        let mut history = History::new("pause", 0);
+        history.leaders = vec![leader(1, 1, 0)];
+        // The leader is paused for less than an election timeout: it still leads after.
+        history.faults = vec![fault(1_000, Fault::Pause { node: 1 })];
+        history.ops = vec![write(1, 1_200, 1_500)];
+        assert_eq!(election_rounds(&history, 3), vec![0]);
+    }
 }
