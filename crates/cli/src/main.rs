@@ -2,6 +2,7 @@
 //! key-value stores.
 
 mod bugs_command;
+mod calibrate_command;
 mod check_command;
 mod explain_command;
 mod merge_command;
@@ -174,6 +175,27 @@ enum Command {
         /// Without --out, output goes to <DIR>/tune/<scenario>/<UTC time>/.
         #[arg(long, default_value = "reports", value_name = "DIR")]
         reports: PathBuf,
+    },
+    /// Compare the simulator with a real cluster: run the cells a calibration file names
+    /// and write a table of real vs simulated min / median / max per measurement, and
+    /// whether each qualitative fact holds.
+    ///
+    /// The calibration file (TOML; see scenarios/calibration/etcd34-real.toml) lists the
+    /// real numbers, each with its scenario (relative to the file), its cell's settings
+    /// (`heartbeat_ms=100`, as `tune --set` takes them, one value each) and the tune metric
+    /// that measures it. Exit code 0 unless the input is bad (2).
+    Calibrate {
+        /// The calibration file (TOML).
+        plan: PathBuf,
+        /// Seeds every cell runs: START..END (END excluded), START..=END.
+        #[arg(long, default_value = "0..100", value_name = "RANGE")]
+        seeds: String,
+        /// Simulations to run at once; defaults to the number of cores.
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Where to write the Markdown report.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
     },
     /// Merge the shards of one tune (run with --shard I/N on several machines) into the
     /// results, summary and charts one unsharded run gives.
@@ -357,6 +379,17 @@ fn main() -> ExitCode {
             jobs,
             out: out.as_deref(),
             reports: &reports,
+        }),
+        Command::Calibrate {
+            plan,
+            seeds,
+            jobs,
+            out,
+        } => calibrate_command::calibrate(&calibrate_command::CalibrateOptions {
+            plan: &plan,
+            seeds: &seeds,
+            jobs,
+            out: &out,
         }),
         Command::Merge {
             shards,

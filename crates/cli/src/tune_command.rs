@@ -234,7 +234,7 @@ fn run_grid(
 
 /// Runs one seed of a cell and measures it. A run that panics (a bug in lockstep, or an
 /// assertion of raft-rs) is kept as a run that failed the check `panic`, with no numbers.
-fn measure(scenario: &Scenario, seed: u64) -> RunMetrics {
+pub(crate) fn measure(scenario: &Scenario, seed: u64) -> RunMetrics {
     let shape = RunShape {
         nodes: scenario.cluster.nodes,
         safety_phase_ns: scenario.duration_ms * 1_000_000,

@@ -9,6 +9,7 @@
 //! ([`results`], from which shards merge exactly), a Markdown summary ([`summary`]) and
 //! SVG charts ([`charts`]).
 
+pub mod calibration;
 pub mod catalog;
 pub mod charts;
 pub mod grid;
