@@ -174,6 +174,14 @@ enum Command {
         /// Without --out, output goes to <DIR>/tune/<scenario>/<UTC time>/.
         #[arg(long, default_value = "reports", value_name = "DIR")]
         reports: PathBuf,
+        /// Write summary.md here instead of into the output directory (its chart links
+        /// point into the output directory): a study's document.
+        #[arg(long, value_name = "FILE")]
+        summary: Option<PathBuf>,
+        /// Open the summary with this Markdown file's text: a study's title and its
+        /// reading of the tables, kept beside the numbers the tool writes.
+        #[arg(long, value_name = "FILE")]
+        preface: Option<PathBuf>,
     },
     /// Merge the shards of one tune (run with --shard I/N on several machines) into the
     /// results, summary and charts one unsharded run gives.
@@ -348,6 +356,8 @@ fn main() -> ExitCode {
             bug,
             out,
             reports,
+            summary,
+            preface,
         } => tune_command::tune(&tune_command::TuneOptions {
             scenario: &scenario,
             sets: &set,
@@ -357,6 +367,8 @@ fn main() -> ExitCode {
             jobs,
             out: out.as_deref(),
             reports: &reports,
+            summary: summary.as_deref(),
+            preface: preface.as_deref(),
         }),
         Command::Merge {
             shards,

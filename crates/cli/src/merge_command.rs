@@ -43,12 +43,13 @@ pub fn merge_shards(inputs: &[PathBuf], out: Option<&Path>, reports: &Path) -> u
         },
         Path::to_path_buf,
     );
-    let command = invoked_command();
     let provenance = Provenance {
-        command: &command,
+        command: invoked_command(),
         wall: None,
+        preface: None,
+        charts_prefix: String::new(),
     };
-    if let Err(error) = tune::write_outputs(&directory, &results, &provenance) {
+    if let Err(error) = tune::write_outputs(&directory, None, &results, &provenance) {
         eprintln!("error: cannot write {}: {error}", directory.display());
         return EXIT_BAD_INPUT;
     }

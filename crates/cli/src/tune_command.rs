@@ -31,6 +31,10 @@ pub struct TuneOptions<'a> {
     pub jobs: Option<usize>,
     pub out: Option<&'a Path>,
     pub reports: &'a Path,
+    /// Where summary.md goes instead of the output directory.
+    pub summary: Option<&'a Path>,
+    /// A Markdown file whose text opens the summary.
+    pub preface: Option<&'a Path>,
 }
 
 /// One cell, ready to run.
@@ -41,8 +45,20 @@ struct Cell {
 }
 
 pub fn tune(options: &TuneOptions) -> u8 {
+    let preface = match options.preface.map(std::fs::read_to_string).transpose() {
+        Ok(preface) => preface,
+        Err(error) => {
+            eprintln!(
+                "error: --preface {}: cannot read it: {error}",
+                options
+                    .preface
+                    .map_or(String::new(), |path| path.display().to_string())
+            );
+            return EXIT_BAD_INPUT;
+        }
+    };
     match prepare(options) {
-        Ok((cells, header, shard)) => run_grid(options, cells, header, shard),
+        Ok((cells, header, shard)) => run_grid(options, cells, header, shard, preface),
         Err(message) => {
             eprintln!("error: {message}");
             EXIT_BAD_INPUT
@@ -106,6 +122,7 @@ fn run_grid(
     cells: Vec<Cell>,
     header: TuneHeader,
     shard: Option<Shard>,
+    preface: Option<String>,
 ) -> u8 {
     let seeds: Vec<u64> = (header.seeds_start..header.seeds_end)
         .filter(|&seed| shard.is_none_or(|shard| shard.owns(header.seeds_start, seed)))
@@ -205,12 +222,13 @@ fn run_grid(
         || default_directory(options.reports, &results.header.scenario, shard),
         Path::to_path_buf,
     );
-    let command = invoked_command();
     let provenance = Provenance {
-        command: &command,
+        command: invoked_command(),
         wall: Some((wall_s, jobs)),
+        preface,
+        charts_prefix: String::new(),
     };
-    if let Err(error) = tune::write_outputs(&directory, &results, &provenance) {
+    if let Err(error) = tune::write_outputs(&directory, options.summary, &results, &provenance) {
         eprintln!("error: cannot write {}: {error}", directory.display());
         return EXIT_BAD_INPUT;
     }
@@ -228,7 +246,13 @@ fn run_grid(
         }
     }
     say!("results: {}/results.json", directory.display());
-    say!("summary: {}/summary.md", directory.display());
+    say!(
+        "summary: {}",
+        options.summary.map_or_else(
+            || directory.join("summary.md").display().to_string(),
+            |path| path.display().to_string()
+        )
+    );
     0
 }
 

@@ -16,6 +16,9 @@ pub struct Metric {
     pub explanation: &'static str,
     /// The run's contribution to the sample, in `unit`.
     pub values: fn(&RunMetrics) -> Vec<f64>,
+    /// The axis its chart puts across when the grid has it (else the grid's first): what
+    /// the metric is mostly a function of.
+    pub chart_across: Option<&'static str>,
 }
 
 const US_PER_S: f64 = 1e6;
@@ -41,13 +44,15 @@ pub const METRICS: &[Metric] = &[
         unit: "s",
         explanation: "from a fault that made the leader unreachable (crash, pause, freeze, clog, isolation in a minority) to the first successful write a new leader committed; one value per such fault, pooled over seeds",
         values: |run| seconds(&run.failover_us),
+        chart_across: None,
     },
     Metric {
         key: "write_unavailable_s",
         title: "Write unavailability",
         unit: "s per run",
-        explanation: "total time, per run, in stretches of over 100 ms during which a write was waiting and none succeeded",
+        explanation: "total time, per run, in stretches during which a write was waiting and none succeeded, counting only stretches longer than 100 ms and three times the run's median write latency (what an ordinary request takes is no outage)",
         values: |run| vec![run.write_unavailable_us as f64 / US_PER_S],
+        chart_across: None,
     },
     Metric {
         key: "read_unavailable_s",
@@ -55,6 +60,7 @@ pub const METRICS: &[Metric] = &[
         unit: "s per run",
         explanation: "the same, for linearizable reads",
         values: |run| vec![run.read_unavailable_us as f64 / US_PER_S],
+        chart_across: None,
     },
     Metric {
         key: "elections_per_min",
@@ -62,6 +68,7 @@ pub const METRICS: &[Metric] = &[
         unit: "elections per simulated minute",
         explanation: "leaders elected after the first, per minute of the safety phase",
         values: |run| per_minute(run.elections, run),
+        chart_across: None,
     },
     Metric {
         key: "needless_elections_per_min",
@@ -69,6 +76,7 @@ pub const METRICS: &[Metric] = &[
         unit: "elections per simulated minute",
         explanation: "elections with no fault under way and none undone within two election timeouts: the cluster flapped on its own",
         values: |run| per_minute(run.needless_elections, run),
+        chart_across: None,
     },
     Metric {
         key: "handover_s",
@@ -76,6 +84,7 @@ pub const METRICS: &[Metric] = &[
         unit: "s",
         explanation: "from the pause of a lock's holder to the next acquisition of that lock by another client; one value per such pause, pooled over seeds",
         values: |run| seconds(&run.handover_us),
+        chart_across: Some("lease_ttl_s"),
     },
     Metric {
         key: "spurious_expiries",
@@ -83,6 +92,7 @@ pub const METRICS: &[Metric] = &[
         unit: "per run",
         explanation: "leases expired while their holder was alive and renewing (it sent a keep-alive within the TTL before the expiry that no answer acknowledged)",
         values: |run| vec![run.spurious_lease_expiries as f64],
+        chart_across: Some("lease_ttl_s"),
     },
     Metric {
         key: "read_p50_ms",
@@ -90,6 +100,7 @@ pub const METRICS: &[Metric] = &[
         unit: "ms",
         explanation: "each run's median latency of successful linearizable reads",
         values: |run| run.read_latency_us.map(|p| p.p50 as f64 / US_PER_MS).into_iter().collect(),
+        chart_across: None,
     },
     Metric {
         key: "read_p99_ms",
@@ -97,6 +108,7 @@ pub const METRICS: &[Metric] = &[
         unit: "ms",
         explanation: "each run's 99th-percentile latency of successful linearizable reads",
         values: |run| run.read_latency_us.map(|p| p.p99 as f64 / US_PER_MS).into_iter().collect(),
+        chart_across: None,
     },
     Metric {
         key: "write_p50_ms",
@@ -104,6 +116,7 @@ pub const METRICS: &[Metric] = &[
         unit: "ms",
         explanation: "each run's median latency of successful writes",
         values: |run| run.write_latency_us.map(|p| p.p50 as f64 / US_PER_MS).into_iter().collect(),
+        chart_across: None,
     },
     Metric {
         key: "write_p99_ms",
@@ -111,6 +124,7 @@ pub const METRICS: &[Metric] = &[
         unit: "ms",
         explanation: "each run's 99th-percentile latency of successful writes",
         values: |run| run.write_latency_us.map(|p| p.p99 as f64 / US_PER_MS).into_iter().collect(),
+        chart_across: None,
     },
 ];
 

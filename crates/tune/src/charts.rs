@@ -1,7 +1,8 @@
 //! SVG charts of a tune: a metric's median (with its 95% confidence interval as an error
-//! bar) against the first axis of the grid, one line per combination of the other axes'
-//! values. The first axis's values are spaced evenly, in the order given: grids are
-//! usually geometric (300, 1000, 3000 ms), and even spacing shows each step alike.
+//! bar) against one axis of the grid (the metric's own choice if the grid has it, else the
+//! first axis), one line per combination of the other axes' values. The values across are
+//! spaced evenly, in the order given: grids are usually geometric (300, 1000, 3000 ms),
+//! and even spacing shows each step alike.
 
 use crate::catalog::Metric;
 use crate::results::{CellResults, TuneResults};
@@ -21,8 +22,9 @@ struct Line {
 /// The chart of `metric`, or `None` when the grid has no axis or the metric no value.
 pub fn chart_svg(results: &TuneResults, metric: &Metric) -> Option<String> {
     let axes = &results.header.grid.axes;
-    let first = axes.first()?;
-    let lines = lines(results, metric);
+    let across = across_index(results, metric)?;
+    let first = &axes[across];
+    let lines = lines(results, metric, across);
     let highest = lines
         .iter()
         .flat_map(|line| &line.points)
@@ -117,8 +119,18 @@ pub fn chart_svg(results: &TuneResults, metric: &Metric) -> Option<String> {
     Some(svg)
 }
 
-/// The cells grouped into lines by the values of every axis but the first.
-fn lines(results: &TuneResults, metric: &Metric) -> Vec<Line> {
+/// Which axis goes across: the metric's choice if the grid has it, else the first;
+/// `None` for a grid without axes.
+fn across_index(results: &TuneResults, metric: &Metric) -> Option<usize> {
+    let axes = &results.header.grid.axes;
+    let chosen = metric
+        .chart_across
+        .and_then(|field| axes.iter().position(|axis| axis.field == field));
+    chosen.or((!axes.is_empty()).then_some(0))
+}
+
+/// The cells grouped into lines by the values of every axis but the one `across`.
+fn lines(results: &TuneResults, metric: &Metric, across: usize) -> Vec<Line> {
     let axes = &results.header.grid.axes;
     let value_of = |cell: &CellResults, field: &str| {
         cell.settings
@@ -129,16 +141,19 @@ fn lines(results: &TuneResults, metric: &Metric) -> Vec<Line> {
     };
     let mut lines: Vec<Line> = Vec::new();
     for cell in &results.cells {
-        let label = axes[1..]
+        let label = axes
             .iter()
+            .enumerate()
+            .filter(|(index, _)| *index != across)
+            .map(|(_, axis)| axis)
             .map(|axis| format!("{}={}", axis.field, value_of(cell, &axis.field)))
             .collect::<Vec<_>>()
             .join(", ");
-        let first_value = value_of(cell, &axes[0].field);
-        let position = axes[0]
+        let across_value = value_of(cell, &axes[across].field);
+        let position = axes[across]
             .values
             .iter()
-            .position(|value| *value == first_value)
+            .position(|value| *value == across_value)
             .unwrap_or(0);
         let index = match lines.iter().position(|line| line.label == label) {
             Some(index) => index,

@@ -11,9 +11,15 @@ use std::collections::BTreeMap;
 const NS_PER_US: u64 = 1_000;
 
 /// A stretch without a successful write (or read) counts as unavailability only when it
-/// lasts longer than this. An ordinary request takes a few network round trips and an
-/// fsync, tens of milliseconds; an outage lasts at least an election timeout.
+/// lasts longer than this, and than [`STALL_LATENCY_MULTIPLE`] times the run's median
+/// latency of that kind of request. An ordinary request takes a few network round trips
+/// and an fsync (tens of milliseconds on a LAN, over 100 ms with cross-zone latency); an
+/// outage lasts at least an election timeout.
 pub const STALL_MIN_NS: u64 = 100_000_000;
+
+/// See [`STALL_MIN_NS`]: on a slow network a request that merely took its usual time is
+/// not an outage.
+pub const STALL_LATENCY_MULTIPLE: u64 = 3;
 
 /// After a fault is undone, elections are still blamed on it for this many election
 /// timeouts: a rejoining node may take that long to settle.
@@ -38,8 +44,8 @@ pub struct RunMetrics {
     pub failover_us: Vec<u64>,
     /// Such faults after which no write succeeded before the run ended.
     pub failovers_unfinished: u64,
-    /// Total length of the stretches, longer than [`STALL_MIN_NS`], during which a write
-    /// was waiting and none succeeded.
+    /// Total length of the stretches, longer than [`STALL_MIN_NS`] and three times the
+    /// median write latency, during which a write was waiting and none succeeded.
     pub write_unavailable_us: u64,
     /// The same for linearizable reads.
     pub read_unavailable_us: u64,
@@ -209,7 +215,7 @@ fn first_write_after_loss(history: &History, lost_ns: SimTimeNs) -> Option<SimTi
 }
 
 /// Total time, in ns, that ops of one kind (`selects`) waited in stretches of more than
-/// [`STALL_MIN_NS`] with no success: between two successes (or the clients' start and
+/// [`STALL_MIN_NS`] (or a multiple of their median latency) with no success: between two successes (or the clients' start and
 /// the end of the safety phase), from the first moment one was waiting to the next
 /// success. Clients idle between operations do not count; clients backing off after
 /// errors do, since the stretch runs until something succeeds.
@@ -229,6 +235,17 @@ fn unavailable_ns(history: &History, shape: RunShape, selects: fn(&Op) -> bool) 
         .filter_map(|op| op.return_ns)
         .filter(|&at| at <= end_ns)
         .collect();
+    let mut latencies: Vec<u64> = ops
+        .iter()
+        .filter(|op| succeeded(op))
+        .filter_map(|op| op.return_ns.map(|at| at - op.call_ns))
+        .collect();
+    latencies.sort_unstable();
+    let stall_min_ns = latencies
+        .get(latencies.len() / 2)
+        .map_or(STALL_MIN_NS, |median| {
+            STALL_MIN_NS.max(STALL_LATENCY_MULTIPLE * median)
+        });
     successes.sort_unstable();
     successes.push(end_ns);
     // Calls in order, each with the latest return among it and the calls before it: a call
@@ -257,7 +274,7 @@ fn unavailable_ns(history: &History, shape: RunShape, selects: fn(&Op) -> bool) 
         };
         if let Some(from) = waiting_from {
             let stall = success.saturating_sub(from);
-            if stall > STALL_MIN_NS {
+            if stall > stall_min_ns {
                 total += stall;
             }
         }

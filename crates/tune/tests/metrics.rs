@@ -69,12 +69,26 @@ fn failover_runs_from_losing_the_leader_to_a_write_a_new_leader_committed() {
     leader(&mut history, 1_000, 1, 2);
     // Called before the crash, answered just after it: the old leader committed it.
     put(&mut history, 4_990, Some(5_004), true);
-    fault(&mut history, 5_000, Fault::Crash { node: 1, at_step: None });
+    fault(
+        &mut history,
+        5_000,
+        Fault::Crash {
+            node: 1,
+            at_step: None,
+        },
+    );
     put(&mut history, 5_100, Some(5_600), false);
     leader(&mut history, 6_200, 2, 3);
     put(&mut history, 6_000, Some(6_300), true);
     // A crash of a follower is no failover.
-    fault(&mut history, 8_000, Fault::Crash { node: 3, at_step: None });
+    fault(
+        &mut history,
+        8_000,
+        Fault::Crash {
+            node: 3,
+            at_step: None,
+        },
+    );
     put(&mut history, 8_100, Some(8_120), true);
     // The new leader isolated in a minority, and no write succeeds again.
     fault(
@@ -235,7 +249,9 @@ fn lost_resource_writes_count_overwritten_updates_and_stale_tokens() {
     // Refused writes change nothing.
     history.resource_writes.push(write(3, &[], &[3], false));
     // Accepted with a token below 7: stale.
-    history.resource_writes.push(write(4, &[5, 7], &[5, 7, 4], true));
+    history
+        .resource_writes
+        .push(write(4, &[5, 7], &[5, 7, 4], true));
     assert_eq!(measure(&history).lost_resource_writes, 2);
     history.resource_writes.truncate(2);
     assert_eq!(measure(&history).lost_resource_writes, 0);
