@@ -244,3 +244,35 @@ fn bad_grids_and_shards_exit_2_naming_the_flag() {
         text(&output.stderr)
     );
 }
+
+#[test]
+fn a_study_is_the_reading_above_the_generated_tables_with_charts_beside_it() {
+    let directory = scratch("tune-study");
+    let scenario = leader_crash_scenario(&directory);
+    let preface = directory.join("reading.md");
+    std::fs::write(&preface, "# A study\n\nShort timeouts fail over sooner.\n").unwrap();
+    let study = directory.join("study.md");
+    let output = lockstep(&[
+        "tune",
+        scenario.to_str().unwrap(),
+        "--set",
+        "election_timeout_ms=300,1000",
+        "--seeds",
+        "0..2",
+        "--out",
+        directory.join("study").to_str().unwrap(),
+        "--summary",
+        study.to_str().unwrap(),
+        "--preface",
+        preface.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let study = std::fs::read_to_string(&study).unwrap();
+    assert!(
+        study.starts_with("# A study\n\nShort timeouts fail over sooner.\n"),
+        "{study}"
+    );
+    assert!(study.contains("](study/failover_s.svg)"), "{study}");
+    assert!(directory.join("study/failover_s.svg").is_file());
+    assert!(!directory.join("study/summary.md").exists());
+}
