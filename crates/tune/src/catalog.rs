@@ -6,6 +6,30 @@ use crate::metrics::RunMetrics;
 use crate::results::CellResults;
 use crate::stats::Summary;
 
+/// Which statistic of a sample a chart plots, with its 95% confidence interval.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Statistic {
+    Median,
+    Mean,
+}
+
+impl Statistic {
+    /// The statistic's value and its interval in `summary`.
+    pub fn of(self, summary: &Summary) -> (f64, Option<(f64, f64)>) {
+        match self {
+            Statistic::Median => (summary.median, summary.median_ci95),
+            Statistic::Mean => (summary.mean, summary.mean_ci95),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Statistic::Median => "median",
+            Statistic::Mean => "mean",
+        }
+    }
+}
+
 /// One reported metric.
 pub struct Metric {
     /// File-name-safe key: names its chart (`failover_s.svg`).
@@ -16,6 +40,8 @@ pub struct Metric {
     pub explanation: &'static str,
     /// The run's contribution to the sample, in `unit`.
     pub values: fn(&RunMetrics) -> Vec<f64>,
+    /// What its chart plots: the median, or (for counts that are mostly 0) the mean.
+    pub charted: Statistic,
     /// The axis its chart puts across when the grid has it (else the grid's first): what
     /// the metric is mostly a function of.
     pub chart_across: Option<&'static str>,
@@ -44,6 +70,7 @@ pub const METRICS: &[Metric] = &[
         unit: "s",
         explanation: "from a fault that made the leader unreachable (crash, pause, freeze, clog, isolation in a minority) to the first successful write a new leader committed; one value per such fault, pooled over seeds",
         values: |run| seconds(&run.failover_us),
+        charted: Statistic::Median,
         chart_across: None,
     },
     Metric {
@@ -52,6 +79,7 @@ pub const METRICS: &[Metric] = &[
         unit: "s per run",
         explanation: "total time, per run, in stretches during which a write was waiting and none succeeded, counting only stretches longer than 100 ms and three times the run's median write latency (what an ordinary request takes is no outage)",
         values: |run| vec![run.write_unavailable_us as f64 / US_PER_S],
+        charted: Statistic::Median,
         chart_across: None,
     },
     Metric {
@@ -60,6 +88,7 @@ pub const METRICS: &[Metric] = &[
         unit: "s per run",
         explanation: "the same, for linearizable reads",
         values: |run| vec![run.read_unavailable_us as f64 / US_PER_S],
+        charted: Statistic::Median,
         chart_across: None,
     },
     Metric {
@@ -68,6 +97,7 @@ pub const METRICS: &[Metric] = &[
         unit: "elections per simulated minute",
         explanation: "leaders elected after the first, per minute of the safety phase",
         values: |run| per_minute(run.elections, run),
+        charted: Statistic::Median,
         chart_across: None,
     },
     Metric {
@@ -76,6 +106,7 @@ pub const METRICS: &[Metric] = &[
         unit: "elections per simulated minute",
         explanation: "elections with no fault under way and none undone within two election timeouts: the cluster flapped on its own",
         values: |run| per_minute(run.needless_elections, run),
+        charted: Statistic::Mean,
         chart_across: None,
     },
     Metric {
@@ -84,6 +115,7 @@ pub const METRICS: &[Metric] = &[
         unit: "s",
         explanation: "from the pause of a lock's holder to the next acquisition of that lock by another client; one value per such pause, pooled over seeds",
         values: |run| seconds(&run.handover_us),
+        charted: Statistic::Median,
         chart_across: Some("lease_ttl_s"),
     },
     Metric {
@@ -92,6 +124,7 @@ pub const METRICS: &[Metric] = &[
         unit: "per run",
         explanation: "leases expired while their holder was alive and renewing (it sent a keep-alive within the TTL before the expiry that no answer acknowledged)",
         values: |run| vec![run.spurious_lease_expiries as f64],
+        charted: Statistic::Mean,
         chart_across: Some("lease_ttl_s"),
     },
     Metric {
@@ -100,6 +133,7 @@ pub const METRICS: &[Metric] = &[
         unit: "ms",
         explanation: "each run's median latency of successful linearizable reads",
         values: |run| run.read_latency_us.map(|p| p.p50 as f64 / US_PER_MS).into_iter().collect(),
+        charted: Statistic::Median,
         chart_across: None,
     },
     Metric {
@@ -108,6 +142,7 @@ pub const METRICS: &[Metric] = &[
         unit: "ms",
         explanation: "each run's 99th-percentile latency of successful linearizable reads",
         values: |run| run.read_latency_us.map(|p| p.p99 as f64 / US_PER_MS).into_iter().collect(),
+        charted: Statistic::Median,
         chart_across: None,
     },
     Metric {
@@ -116,6 +151,7 @@ pub const METRICS: &[Metric] = &[
         unit: "ms",
         explanation: "each run's median latency of successful writes",
         values: |run| run.write_latency_us.map(|p| p.p50 as f64 / US_PER_MS).into_iter().collect(),
+        charted: Statistic::Median,
         chart_across: None,
     },
     Metric {
@@ -124,6 +160,7 @@ pub const METRICS: &[Metric] = &[
         unit: "ms",
         explanation: "each run's 99th-percentile latency of successful writes",
         values: |run| run.write_latency_us.map(|p| p.p99 as f64 / US_PER_MS).into_iter().collect(),
+        charted: Statistic::Median,
         chart_across: None,
     },
 ];

@@ -28,7 +28,10 @@ pub fn chart_svg(results: &TuneResults, metric: &Metric) -> Option<String> {
     let highest = lines
         .iter()
         .flat_map(|line| &line.points)
-        .map(|(_, summary)| summary.median_ci95.map_or(summary.median, |(_, high)| high))
+        .map(|(_, summary)| {
+            let (value, interval) = metric.charted.of(summary);
+            interval.map_or(value, |(_, high)| high.max(value))
+        })
         .fold(None, |highest: Option<f64>, value| {
             Some(highest.map_or(value, |h| h.max(value)))
         })?;
@@ -65,7 +68,11 @@ pub fn chart_svg(results: &TuneResults, metric: &Metric) -> Option<String> {
             .x_labels(positions.max(2) * 2 + 1)
             .x_label_formatter(&label_of)
             .x_desc(first.field.as_str())
-            .y_desc(format!("median, 95% CI ({})", metric.unit))
+            .y_desc(format!(
+                "{}, 95% CI ({})",
+                metric.charted.name(),
+                metric.unit
+            ))
             .disable_x_mesh()
             .draw()
             .ok()?;
@@ -74,7 +81,7 @@ pub fn chart_svg(results: &TuneResults, metric: &Metric) -> Option<String> {
             let points: Vec<(f64, f64)> = line
                 .points
                 .iter()
-                .map(|(position, summary)| (*position as f64, summary.median))
+                .map(|(position, summary)| (*position as f64, metric.charted.of(summary).0))
                 .collect();
             let series = chart
                 .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))
@@ -93,11 +100,12 @@ pub fn chart_svg(results: &TuneResults, metric: &Metric) -> Option<String> {
                 .ok()?;
             chart
                 .draw_series(line.points.iter().filter_map(|(position, summary)| {
-                    let (low, high) = summary.median_ci95?;
+                    let (value, interval) = metric.charted.of(summary);
+                    let (low, high) = interval?;
                     Some(ErrorBar::new_vertical(
                         *position as f64,
-                        low,
-                        summary.median,
+                        low.max(0.0),
+                        value,
                         high,
                         color.stroke_width(1),
                         8,

@@ -4,7 +4,7 @@
 //! every machine. Times are whole microseconds: results files then hold only integers,
 //! which read back exactly, so merged shards reproduce an unsharded run byte for byte.
 
-use history::{Fault, FaultEvent, History, KvInput, NodeId, Op, Outcome, SimTimeNs};
+use history::{Fault, FaultEvent, History, KvInput, LinkEffect, NodeId, Op, Outcome, SimTimeNs};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -51,8 +51,10 @@ pub struct RunMetrics {
     pub read_unavailable_us: u64,
     /// Leaders elected in the safety phase after the first.
     pub elections: u64,
-    /// Of those, the ones with no fault under way or just undone: the cluster flapped on
-    /// its own (latency, timing), which is what too short a timeout costs.
+    /// Of those, the ones no fault that stops or cuts off a node explains (none under way,
+    /// none undone within two election timeouts): the leader was alive and reachable, at
+    /// most slow (latency spikes, lossy links, a slow disk), and the cluster elected anew
+    /// anyway. That is what too short an election timeout costs.
     pub needless_elections: u64,
     /// Per pause of a client that held a lock: from the pause to the next acquisition of
     /// that lock by another client.
@@ -284,7 +286,7 @@ fn unavailable_ns(history: &History, shape: RunShape, selects: fn(&Op) -> bool) 
 }
 
 /// Elections after the first leader, within the safety phase, and how many of them no
-/// fault explains.
+/// fault that stops or cuts off a node explains.
 fn elections(history: &History, safety_phase_ns: u64) -> (u64, u64) {
     let timeout_ns = history
         .election_timeout_ns
@@ -318,15 +320,18 @@ enum WindowKey {
     NodePaused(NodeId),
     NodeFrozen(NodeId),
     NodeClogged(NodeId),
-    SlowDisk(NodeId),
     ClockRate(NodeId),
     Link(u64),
     Network,
 }
 
-/// Intervals (from, to) during which some fault that touches the cluster was in effect.
-/// Instant faults (a clock jump, a membership change) are windows of no length; faults
-/// never undone last to `run_end_ns`. Client pauses are left out: they do not touch Raft.
+/// Intervals (from, to) during which a fault that stops a node or cuts it off was in
+/// effect: crashes, pauses, freezes, clogs, partitions and cuts, links that hold or drop
+/// every message, clock faults. Instant faults (a clock jump, a membership change) are
+/// windows of no length; faults never undone last to `run_end_ns`. Faults that only slow
+/// a node down (delays, partial loss, duplicates, reordering, a slow disk) are left out,
+/// as are client pauses: an election under them is one a longer timeout would have
+/// avoided.
 fn fault_windows(faults: &[FaultEvent], run_end_ns: SimTimeNs) -> Vec<(SimTimeNs, SimTimeNs)> {
     let mut open: BTreeMap<WindowKey, SimTimeNs> = BTreeMap::new();
     let mut windows = Vec::new();
@@ -348,11 +353,10 @@ fn fault_windows(faults: &[FaultEvent], run_end_ns: SimTimeNs) -> Vec<(SimTimeNs
             Fault::Pause { node } => opens(WindowKey::NodePaused(*node)),
             Fault::Freeze { node } => opens(WindowKey::NodeFrozen(*node)),
             Fault::Clog { node } => opens(WindowKey::NodeClogged(*node)),
-            Fault::SlowDisk { node, .. } => opens(WindowKey::SlowDisk(*node)),
             Fault::ClockRate { node, rate_percent } if *rate_percent != 100 => {
                 opens(WindowKey::ClockRate(*node))
             }
-            Fault::LinkFault { id, .. } => opens(WindowKey::Link(*id)),
+            Fault::LinkFault { id, effect, .. } if cuts_off(effect) => opens(WindowKey::Link(*id)),
             Fault::Partition { .. } | Fault::Cut { .. } => opens(WindowKey::Network),
             Fault::ClockJump { .. } | Fault::MemberRemoved { .. } | Fault::MemberAdded { .. } => {
                 windows.push((at, at))
@@ -369,9 +373,6 @@ fn fault_windows(faults: &[FaultEvent], run_end_ns: SimTimeNs) -> Vec<(SimTimeNs
             Fault::Unclog { node } => {
                 close(&mut open, &mut windows, WindowKey::NodeClogged(*node), at)
             }
-            Fault::DiskRestored { node } => {
-                close(&mut open, &mut windows, WindowKey::SlowDisk(*node), at)
-            }
             Fault::ClockRate { node, .. } => {
                 close(&mut open, &mut windows, WindowKey::ClockRate(*node), at)
             }
@@ -387,11 +388,27 @@ fn fault_windows(faults: &[FaultEvent], run_end_ns: SimTimeNs) -> Vec<(SimTimeNs
                     close(&mut open, &mut windows, key, at);
                 }
             }
-            Fault::ClientPause { .. } | Fault::ClientResume { .. } => {}
+            Fault::LinkFault { .. }
+            | Fault::SlowDisk { .. }
+            | Fault::DiskRestored { .. }
+            | Fault::ClientPause { .. }
+            | Fault::ClientResume { .. } => {}
         }
     }
     windows.extend(open.into_values().map(|from| (from, run_end_ns)));
     windows
+}
+
+/// Whether a link fault cuts its links off (holds or drops every message), rather than
+/// only slowing them.
+fn cuts_off(effect: &LinkEffect) -> bool {
+    match effect {
+        LinkEffect::Hold => true,
+        LinkEffect::Loss { percent } => *percent >= 100,
+        LinkEffect::Delay { .. } | LinkEffect::Duplicate { .. } | LinkEffect::Reorder { .. } => {
+            false
+        }
+    }
 }
 
 /// Per pause of a lock holder, how long until another client acquired that lock.

@@ -4,7 +4,7 @@
 
 use history::{
     Fault, FaultEvent, History, KvInput, KvOutput, LeaderChange, LeaseAck, LeaseEnd, LeaseRenewal,
-    LockHold, Op, Outcome, ResourceWrite,
+    LinkEffect, LockHold, Op, Outcome, ResourceWrite,
 };
 use tune::metrics::{RunMetrics, RunShape};
 
@@ -147,9 +147,28 @@ fn elections_no_fault_explains_are_needless() {
     leader(&mut history, 8_500, 1, 4);
     // Long after: nothing explains it.
     leader(&mut history, 20_000, 3, 5);
+    // Slow links do not excuse an election: the leader was alive and reachable.
+    let link = |id, effect| Fault::LinkFault {
+        id,
+        from: Vec::new(),
+        to: Vec::new(),
+        messages: Vec::new(),
+        effect,
+    };
+    let delay = LinkEffect::Delay {
+        latency_ms: 400,
+        jitter_ms: 50,
+    };
+    fault(&mut history, 24_000, link(1, delay));
+    leader(&mut history, 24_500, 1, 6);
+    fault(&mut history, 25_000, Fault::LinkRestored { id: 1 });
+    // Links that hold every message cut the leader off: that election is explained.
+    fault(&mut history, 27_000, link(2, LinkEffect::Hold));
+    leader(&mut history, 27_500, 2, 7);
+    fault(&mut history, 28_000, Fault::LinkRestored { id: 2 });
     let metrics = measure(&history);
-    assert_eq!(metrics.elections, 3);
-    assert_eq!(metrics.needless_elections, 1);
+    assert_eq!(metrics.elections, 5);
+    assert_eq!(metrics.needless_elections, 2);
 }
 
 fn hold(client: u64, acquired_ms: u64, released_ms: Option<u64>) -> LockHold {
