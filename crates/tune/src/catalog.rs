@@ -62,6 +62,13 @@ fn per_minute(count: u64, run: &RunMetrics) -> Vec<f64> {
     vec![count as f64 * US_PER_MIN / run.observed_us as f64]
 }
 
+fn per_thousand_acquisitions(count: u64, run: &RunMetrics) -> Vec<f64> {
+    if run.lock_acquisitions == 0 {
+        return Vec::new();
+    }
+    vec![count as f64 * 1000.0 / run.lock_acquisitions as f64]
+}
+
 /// Every metric, in the order the summary lists them.
 pub const METRICS: &[Metric] = &[
     Metric {
@@ -124,6 +131,24 @@ pub const METRICS: &[Metric] = &[
         unit: "per run",
         explanation: "leases expired while their holder was alive and renewing (it sent a keep-alive within the TTL before the expiry that no answer acknowledged)",
         values: |run| vec![run.spurious_lease_expiries as f64],
+        charted: Statistic::Mean,
+        chart_across: Some("lease_ttl_s"),
+    },
+    Metric {
+        key: "overlapping_per_1000",
+        title: "Overlapping lock acquisitions",
+        unit: "per 1,000 acquisitions",
+        explanation: "acquisitions made while another client still believed it held the same lock (a holder paused past its session's TTL); per run",
+        values: |run| per_thousand_acquisitions(run.overlapping_acquisitions, run),
+        charted: Statistic::Mean,
+        chart_across: Some("lease_ttl_s"),
+    },
+    Metric {
+        key: "lost_writes_per_1000",
+        title: "Lost writes to the locked resource",
+        unit: "per 1,000 acquisitions",
+        explanation: "updates to the lock-protected resource lost to a write based on a stale read, plus writes accepted with a stale token; per run. Fencing must keep this at 0",
+        values: |run| per_thousand_acquisitions(run.lost_resource_writes, run),
         charted: Statistic::Mean,
         chart_across: Some("lease_ttl_s"),
     },

@@ -10,7 +10,11 @@ use crate::stats::Summary;
 use plotters::prelude::*;
 
 const WIDTH_PX: u32 = 760;
-const HEIGHT_PX: u32 = 440;
+const HEIGHT_PX: u32 = 480;
+
+/// Fraction of the data's height added on top per legend line, so the legend sits above
+/// the lines instead of over them.
+const LEGEND_SHARE_PER_LINE: f64 = 0.075;
 
 /// One line of a chart: the other axes' values it stands for, and its points.
 struct Line {
@@ -35,7 +39,13 @@ pub fn chart_svg(results: &TuneResults, metric: &Metric) -> Option<String> {
         .fold(None, |highest: Option<f64>, value| {
             Some(highest.map_or(value, |h| h.max(value)))
         })?;
-    let top = if highest > 0.0 { highest * 1.1 } else { 1.0 };
+    // Headroom above the data for the legend, a line of it per line of the chart.
+    let legend_share = LEGEND_SHARE_PER_LINE * lines.len() as f64;
+    let top = if highest > 0.0 {
+        highest * (1.05 + legend_share)
+    } else {
+        1.0
+    };
     let positions = first.values.len();
 
     let mut svg = String::new();
