@@ -76,9 +76,11 @@ pub fn sweep(options: &SweepOptions) -> u8 {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    let shard = options.shard.map(Shard::parse).transpose();
-    let (range, shard) = match parse_seed_range(options.seeds).and_then(|range| Ok((range, shard?)))
-    {
+    let parsed = parse_seed_range(options.seeds).and_then(|range| {
+        let shard = options.shard.map(Shard::parse).transpose()?;
+        Ok((range, shard))
+    });
+    let (range, shard) = match parsed {
         Ok(parsed) => parsed,
         Err(message) => {
             eprintln!("error: {message}");
@@ -195,7 +197,10 @@ pub fn sweep(options: &SweepOptions) -> u8 {
             }
             simulated_ns += result.simulated_ns;
             ops += result.ops;
-            outcomes.push(outcome(&result));
+            // A hunt keeps no results: it may run for hours, and stops at its first failure.
+            if let Stop::AtTheEnd = stop {
+                outcomes.push(outcome(&result));
+            }
             if let Some(SeedFailure::Panic(message)) = &result.failure {
                 exit_code = worse(exit_code, EXIT_PANIC);
                 let replay = replay_command(path, &changes, result.seed);
