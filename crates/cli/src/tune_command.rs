@@ -4,18 +4,20 @@
 use crate::outcome::{
     code_line, invoked_command, judge, replay_command, say, Changes, EXIT_BAD_INPUT,
 };
+use crate::output_directory::default_directory;
 use crate::progress::Progress;
 use crate::seeds::parse_seed_range;
 use bugs::{Bug, Bugs};
 use check::CheckResult;
 use scenario::{Override, Scenario};
-use std::path::{Path, PathBuf};
+use shard::Shard;
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Instant;
 use tune::grid::{scenario_overrides, Grid, Setting};
 use tune::metrics::{RunMetrics, RunShape};
-use tune::results::{settings_text, CellResults, Shard, TuneHeader, TuneResults, FORMAT};
+use tune::results::{settings_text, CellResults, TuneHeader, TuneResults, FORMAT};
 use tune::summary::Provenance;
 
 /// At most this many replay commands of runs that failed a check are printed.
@@ -124,8 +126,9 @@ fn run_grid(
     shard: Option<Shard>,
     preface: Option<String>,
 ) -> u8 {
-    let seeds: Vec<u64> = (header.seeds_start..header.seeds_end)
-        .filter(|&seed| shard.is_none_or(|shard| shard.owns(header.seeds_start, seed)))
+    let seeds: Vec<u64> = shard
+        .unwrap_or(Shard::WHOLE)
+        .seeds(&(header.seeds_start..header.seeds_end))
         .collect();
     if seeds.is_empty() {
         eprintln!(
@@ -219,7 +222,7 @@ fn run_grid(
         cells: cells_results,
     };
     let directory = options.out.map_or_else(
-        || default_directory(options.reports, &results.header.scenario, shard),
+        || default_directory(options.reports, "tune", &results.header.scenario, shard),
         Path::to_path_buf,
     );
     let provenance = Provenance {
@@ -278,61 +281,5 @@ fn measure(scenario: &Scenario, seed: u64) -> RunMetrics {
             let history = history::History::new(scenario.name.clone(), seed);
             RunMetrics::measure(&history, shape, vec!["panic".to_string()])
         }
-    }
-}
-
-/// `<reports>/tune/<scenario>/<UTC time>[-shard-I-of-N]`.
-fn default_directory(reports: &Path, scenario: &str, shard: Option<Shard>) -> PathBuf {
-    let mut name = utc_timestamp();
-    if let Some(shard) = shard {
-        name += &format!("-shard-{}-of-{}", shard.index, shard.count);
-    }
-    reports.join("tune").join(scenario).join(name)
-}
-
-/// The wall-clock time now, UTC, as `20261123T114512Z`: names output directories only,
-/// never enters a result.
-pub fn utc_timestamp() -> String {
-    let seconds = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |since| since.as_secs());
-    let (days, second_of_day) = (seconds / 86_400, seconds % 86_400);
-    let (year, month, day) = civil_date(days as i64);
-    format!(
-        "{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z",
-        second_of_day / 3600,
-        second_of_day / 60 % 60,
-        second_of_day % 60
-    )
-}
-
-/// The proleptic Gregorian date `days` after 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_date(days: i64) -> (i64, u64, u64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = (day_of_year - (153 * month_index + 2) / 5 + 1) as u64;
-    let month = if month_index < 10 {
-        month_index + 3
-    } else {
-        month_index - 9
-    } as u64;
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates_from_days() {
-        assert_eq!(civil_date(0), (1970, 1, 1));
-        assert_eq!(civil_date(20_415), (2025, 11, 23));
-        assert_eq!(civil_date(11_016), (2000, 2, 29));
     }
 }
