@@ -7,12 +7,15 @@ mod check_command;
 mod explain_command;
 mod merge_command;
 mod outcome;
+mod output_directory;
 mod progress;
 mod replay_command;
 mod run_command;
 mod seeds;
 mod shrink_command;
 mod sweep_command;
+mod sweep_results;
+mod sweep_summary;
 mod tune_command;
 mod zoo_command;
 
@@ -70,13 +73,20 @@ enum Command {
     /// Run one scenario with many seeds on all cores; report every failing seed.
     ///
     /// Prints progress, then one line per failing seed with its replay command, and
-    /// writes a report for each failing seed. Exits non-zero if any seed failed.
+    /// writes a report for each failing seed. Writes results.json (one line per seed: the
+    /// checks that failed, operations, simulated time) and summary.md (passed and failed
+    /// counts, each failing seed's replay command) to --out, by default
+    /// reports/sweep/<scenario>/<UTC time>/. Exits non-zero if any seed failed.
     Sweep {
         /// The scenario file (TOML).
         scenario: PathBuf,
         /// Seeds to run: START..END (END excluded), START..=END, or a single seed.
         #[arg(long, default_value = "0..100", value_name = "RANGE")]
         seeds: String,
+        /// Run only shard INDEX of COUNT (0/4 … 3/4): seeds START+k with k % COUNT ==
+        /// INDEX. Merge the shards' results directories with `lockstep merge`.
+        #[arg(long, value_name = "INDEX/COUNT")]
+        shard: Option<String>,
         /// Simulations to run at once; defaults to the number of cores.
         #[arg(long)]
         jobs: Option<usize>,
@@ -100,6 +110,10 @@ enum Command {
         /// Where reports of failing seeds go: <DIR>/<scenario>/<seed>/.
         #[arg(long, default_value = "reports", value_name = "DIR")]
         reports: PathBuf,
+        /// Where to write results.json and summary.md; without it,
+        /// <reports>/sweep/<scenario>/<UTC time>[-shard-I-of-N]/.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
     },
     /// Hunt for a failing seed: run seeds on all cores until the first failure or until
     /// the time is up.
@@ -113,6 +127,10 @@ enum Command {
         /// Seeds to try, in order: START..END, START..=END.
         #[arg(long, default_value = "0..1000000000", value_name = "RANGE")]
         seeds: String,
+        /// Hunt only shard INDEX of COUNT (0/4 … 3/4): seeds START+k with k % COUNT ==
+        /// INDEX, in order; reports the lowest failing seed of its shard.
+        #[arg(long, value_name = "INDEX/COUNT")]
+        shard: Option<String>,
         /// Give up after this long (e.g. 60s, 5m, 500ms).
         #[arg(long, default_value = "60s", value_parser = check_command::parse_duration)]
         time: std::time::Duration,
@@ -175,6 +193,14 @@ enum Command {
         /// Without --out, output goes to <DIR>/tune/<scenario>/<UTC time>/.
         #[arg(long, default_value = "reports", value_name = "DIR")]
         reports: PathBuf,
+        /// Write summary.md here instead of into the output directory (its chart links
+        /// point into the output directory): a study's document.
+        #[arg(long, value_name = "FILE")]
+        summary: Option<PathBuf>,
+        /// Open the summary with this Markdown file's text: a study's title and its
+        /// reading of the tables, kept beside the numbers the tool writes.
+        #[arg(long, value_name = "FILE")]
+        preface: Option<PathBuf>,
     },
     /// Compare the simulator with a real cluster: run the cells a calibration file names
     /// and write a table of real vs simulated min / median / max per measurement, and
@@ -197,12 +223,14 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
-    /// Merge the shards of one tune (run with --shard I/N on several machines) into the
-    /// results, summary and charts one unsharded run gives.
+    /// Merge the shards of one tune or one sweep (run with --shard I/N on several
+    /// machines) into the results and summary (and a tune's charts) one unsharded run
+    /// gives.
     ///
-    /// Each argument is a shard's output directory (or its results.json). Every shard of
-    /// the tune must be there exactly once, from the same scenario, grid, seeds and code;
-    /// the merged results.json is byte for byte the one an unsharded run writes.
+    /// Each argument is a shard's output directory (or its results.json); whether they
+    /// hold a tune or a sweep is read from their results. Every shard must be there
+    /// exactly once, from the same scenario, settings, seeds and code; the merged
+    /// results.json is byte for byte the one an unsharded run writes.
     Merge {
         /// The shards' output directories.
         #[arg(required = true)]
@@ -210,7 +238,8 @@ enum Command {
         /// Where to write the merged output.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
-        /// Without --out, output goes to <DIR>/tune/<scenario>/<UTC time>-merged/.
+        /// Without --out, output goes to <DIR>/tune/<scenario>/<UTC time>-merged/ (or
+        /// <DIR>/sweep/…).
         #[arg(long, default_value = "reports", value_name = "DIR")]
         reports: PathBuf,
     },
@@ -316,36 +345,43 @@ fn main() -> ExitCode {
         Command::Sweep {
             scenario,
             seeds,
+            shard,
             jobs,
             set,
             bug,
             reports,
-        } => sweep_command::sweep(
-            &scenario,
-            &set,
-            &bug,
-            &seeds,
+            out,
+        } => sweep_command::sweep(&sweep_command::SweepOptions {
+            scenario: &scenario,
+            sets: &set,
+            planted: &bug,
+            seeds: &seeds,
+            shard: shard.as_deref(),
             jobs,
-            &reports,
-            sweep_command::Stop::AtTheEnd,
-        ),
+            reports: &reports,
+            out: out.as_deref(),
+            stop: sweep_command::Stop::AtTheEnd,
+        }),
         Command::Hunt {
             scenario,
             seeds,
+            shard,
             time,
             jobs,
             set,
             bug,
             reports,
-        } => sweep_command::sweep(
-            &scenario,
-            &set,
-            &bug,
-            &seeds,
+        } => sweep_command::sweep(&sweep_command::SweepOptions {
+            scenario: &scenario,
+            sets: &set,
+            planted: &bug,
+            seeds: &seeds,
+            shard: shard.as_deref(),
             jobs,
-            &reports,
-            sweep_command::Stop::AtFirstFailure { budget: time },
-        ),
+            reports: &reports,
+            out: None,
+            stop: sweep_command::Stop::AtFirstFailure { budget: time },
+        }),
         Command::Check {
             paths,
             model,
@@ -370,6 +406,8 @@ fn main() -> ExitCode {
             bug,
             out,
             reports,
+            summary,
+            preface,
         } => tune_command::tune(&tune_command::TuneOptions {
             scenario: &scenario,
             sets: &set,
@@ -379,6 +417,8 @@ fn main() -> ExitCode {
             jobs,
             out: out.as_deref(),
             reports: &reports,
+            summary: summary.as_deref(),
+            preface: preface.as_deref(),
         }),
         Command::Calibrate {
             plan,

@@ -2,14 +2,18 @@
 //! stopping at the first failure or when its time is up.
 
 use crate::outcome::{
-    bug_names, code_line, judge, load_scenario, planted_bugs_line, replay_command, say,
-    scenario_as_run, worse, EXIT_BAD_INPUT,
+    bug_names, code_line, invoked_command, judge, load_scenario, planted_bugs_line, replay_command,
+    say, scenario_as_run, worse, EXIT_BAD_INPUT,
 };
+use crate::output_directory::default_directory;
 use crate::seeds::parse_seed_range;
+use crate::sweep_results::{SeedOutcome, SweepHeader, SweepResults, FORMAT};
+use crate::sweep_summary::write_outputs;
 use bugs::Bug;
-use check::Verdict;
+use check::{CheckResult, Verdict};
 use history::History;
 use report::{run_directory, RunReport};
+use shard::Shard;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -50,41 +54,76 @@ pub enum Stop {
     AtFirstFailure { budget: Duration },
 }
 
-pub fn sweep(
-    path: &Path,
-    sets: &[String],
-    planted: &[Bug],
-    seeds: &str,
-    jobs: Option<usize>,
-    reports_root: &Path,
-    stop: Stop,
-) -> u8 {
-    let (scenario, changes) = match load_scenario(path, sets, planted) {
+/// What `lockstep sweep` or `lockstep hunt` was asked to do.
+pub struct SweepOptions<'a> {
+    pub scenario: &'a Path,
+    pub sets: &'a [String],
+    pub planted: &'a [Bug],
+    pub seeds: &'a str,
+    /// `--shard INDEX/COUNT`: run only that shard's seeds.
+    pub shard: Option<&'a str>,
+    pub jobs: Option<usize>,
+    /// Where failing seeds' reports go (and, without `out`, the sweep's results).
+    pub reports: &'a Path,
+    /// Where a sweep writes results.json and summary.md.
+    pub out: Option<&'a Path>,
+    pub stop: Stop,
+}
+
+pub fn sweep(options: &SweepOptions) -> u8 {
+    let (path, reports_root, stop) = (options.scenario, options.reports, options.stop);
+    let (scenario, changes) = match load_scenario(path, options.sets, options.planted) {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    let range = match parse_seed_range(seeds) {
-        Ok(range) => range,
+    let parsed = parse_seed_range(options.seeds).and_then(|range| {
+        let shard = options.shard.map(Shard::parse).transpose()?;
+        Ok((range, shard))
+    });
+    let (range, shard) = match parsed {
+        Ok(parsed) => parsed,
         Err(message) => {
             eprintln!("error: {message}");
             return EXIT_BAD_INPUT;
         }
     };
-    let jobs = jobs
+    let part = shard.unwrap_or(Shard::WHOLE);
+    let total = part.seed_count(&range);
+    if total == 0 {
+        eprintln!(
+            "error: --shard {part}: no seed of {}..{} falls to this shard",
+            range.start, range.end
+        );
+        return EXIT_BAD_INPUT;
+    }
+    let jobs = options
+        .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
-    let total = range.end - range.start;
-    match stop {
-        Stop::AtTheEnd => say!(
+    // Progress lines name the shard, so the logs of shards run side by side tell apart.
+    let shard_prefix = shard.map_or(String::new(), |shard| format!("shard {shard}: "));
+    match (stop, shard) {
+        (Stop::AtTheEnd, None) => say!(
             "sweeping {}: seeds {}..{} ({total} runs) on {jobs} threads",
             scenario.name,
             range.start,
             range.end
         ),
-        Stop::AtFirstFailure { budget } => say!(
+        (Stop::AtTheEnd, Some(shard)) => say!(
+            "sweeping {}: shard {shard}, {} ({total} runs) on {jobs} threads",
+            scenario.name,
+            shard_seeds_text(shard, &range),
+        ),
+        (Stop::AtFirstFailure { budget }, None) => say!(
             "hunting in {}: seeds from {} on {jobs} threads, for up to {:.0} s or the first failure",
             scenario.name,
             range.start,
+            budget.as_secs_f64()
+        ),
+        (Stop::AtFirstFailure { budget }, Some(shard)) => say!(
+            "hunting in {}: shard {shard}, {} on {jobs} threads, for up to {:.0} s or the first failure",
+            scenario.name,
+            shard_seeds_text(shard, &range),
             budget.as_secs_f64()
         ),
     }
@@ -95,18 +134,19 @@ pub fn sweep(
     let planted_bugs = bug_names(&scenario);
 
     let started = Instant::now();
-    let next_seed = AtomicU64::new(range.start);
+    let next_position = AtomicU64::new(0);
     let stopped = AtomicBool::new(false);
     let (sender, receiver) = mpsc::channel::<SeedResult>();
     let mut exit_code = 0;
     let mut failures: Vec<(u64, String)> = Vec::new();
+    let mut outcomes: Vec<SeedOutcome> = Vec::new();
     let (mut done, mut simulated_ns, mut ops) = (0u64, 0u64, 0usize);
     let interactive = std::io::stderr().is_terminal();
 
     std::thread::scope(|scope| {
         for _ in 0..jobs {
             let sender = sender.clone();
-            let (scenario, next_seed, end) = (&scenario, &next_seed, range.end);
+            let (scenario, next_position, range) = (&scenario, &next_position, &range);
             let stopped = &stopped;
             // Each worker runs one simulation after another, each on a fresh thread.
             scope.spawn(move || loop {
@@ -118,10 +158,10 @@ pub fn sweep(
                         return;
                     }
                 }
-                let seed = next_seed.fetch_add(1, Ordering::Relaxed);
-                if seed >= end {
+                let position = next_position.fetch_add(1, Ordering::Relaxed);
+                let Some(seed) = part.nth_seed(range, position) else {
                     return;
-                }
+                };
                 let run = std::panic::catch_unwind(|| sim::run_on_fresh_thread(scenario, seed));
                 let result = match run {
                     Ok(output) => {
@@ -157,6 +197,10 @@ pub fn sweep(
             }
             simulated_ns += result.simulated_ns;
             ops += result.ops;
+            // A hunt keeps no results: it may run for hours, and stops at its first failure.
+            if let Stop::AtTheEnd = stop {
+                outcomes.push(outcome(&result));
+            }
             if let Some(SeedFailure::Panic(message)) = &result.failure {
                 exit_code = worse(exit_code, EXIT_PANIC);
                 let replay = replay_command(path, &changes, result.seed);
@@ -203,7 +247,7 @@ pub fn sweep(
             let (progress, every) = match stop {
                 Stop::AtTheEnd => (
                     format!(
-                        "{done}/{total} seeds, {} failed, {rate:.1} seeds/s, about {:.0} s left",
+                        "{shard_prefix}{done}/{total} seeds, {} failed, {rate:.1} seeds/s, about {:.0} s left",
                         failures.len(),
                         (total - done) as f64 / rate.max(1e-9)
                     ),
@@ -211,7 +255,7 @@ pub fn sweep(
                 ),
                 Stop::AtFirstFailure { budget } => (
                     format!(
-                        "{done} seeds, {} failed, {rate:.1} seeds/s, {:.0} s of {:.0} s used",
+                        "{shard_prefix}{done} seeds, {} failed, {rate:.1} seeds/s, {:.0} s of {:.0} s used",
                         failures.len(),
                         elapsed,
                         budget.as_secs_f64()
@@ -239,21 +283,62 @@ pub fn sweep(
     );
     if let Stop::AtFirstFailure { .. } = stop {
         failures.sort();
-        match failures.first() {
-            None => say!(
+        match (failures.first(), shard) {
+            (None, None) => say!(
                 "no failure in {done} seeds (seeds {}..{})",
                 range.start,
                 range.start + done
             ),
-            Some((seed, replay)) => {
+            (None, Some(shard)) => say!(
+                "no failure in {done} seeds of shard {shard} ({})",
+                shard_seeds_text(
+                    shard,
+                    &(range.start..part.nth_seed(&range, done).unwrap_or(range.end))
+                )
+            ),
+            (Some((seed, replay)), _) => {
+                let in_shard = shard.map_or(String::new(), |shard| format!(" in shard {shard}"));
                 say!(
-                    "found a failure: seed {seed}, {} seeds after the first ({done} run in {wall_s:.1} s)",
-                    seed - range.start + 1
+                    "found a failure{in_shard}: seed {seed}, {} seeds after the first ({done} run in {wall_s:.1} s)",
+                    (seed - range.start - part.index) / part.count + 1
                 );
                 say!("  replay: {replay}");
             }
         }
         return exit_code;
+    }
+    outcomes.sort_by_key(|outcome| outcome.seed);
+    let results = SweepResults {
+        header: SweepHeader {
+            format: FORMAT.to_string(),
+            scenario: scenario.name.clone(),
+            scenario_file: path.display().to_string(),
+            code: code_line(),
+            bugs: changes
+                .bugs
+                .iter()
+                .map(|bug| bug.name().to_string())
+                .collect(),
+            sets: changes
+                .overrides
+                .iter()
+                .map(|change| change.as_str().to_string())
+                .collect(),
+            seeds_start: range.start,
+            seeds_end: range.end,
+        },
+        shard,
+        seeds: outcomes,
+    };
+    let directory = options.out.map_or_else(
+        || default_directory(reports_root, "sweep", &scenario.name, shard),
+        Path::to_path_buf,
+    );
+    if let Err(message) = write_outputs(&directory, &results, &invoked_command()) {
+        eprintln!("error: {message}");
+        if exit_code == 0 {
+            exit_code = EXIT_BAD_INPUT;
+        }
     }
     if failures.is_empty() {
         say!("all {total} seeds passed");
@@ -264,7 +349,53 @@ pub fn sweep(
             say!("  {replay}");
         }
     }
+    say!("results: {}/results.json", directory.display());
+    say!("summary: {}/summary.md", directory.display());
     exit_code
+}
+
+/// A shard's seeds of `range`, e.g. `seeds 1, 5, 9, … of 0..100`.
+fn shard_seeds_text(shard: Shard, range: &std::ops::Range<u64>) -> String {
+    const SHOWN: u64 = 3;
+    let first: Vec<String> = (0..SHOWN)
+        .map_while(|position| shard.nth_seed(range, position))
+        .map(|seed| seed.to_string())
+        .collect();
+    let more = if shard.seed_count(range) > SHOWN {
+        ", …"
+    } else {
+        ""
+    };
+    format!(
+        "seeds {}{more} of {}..{}",
+        first.join(", "),
+        range.start,
+        range.end
+    )
+}
+
+/// What a seed found, as its results.json line records it.
+fn outcome(result: &SeedResult) -> SeedOutcome {
+    let (failed_checks, exit) = match &result.failure {
+        None => (Vec::new(), 0),
+        Some(SeedFailure::Panic(_)) => (vec!["panic".to_string()], EXIT_PANIC),
+        Some(SeedFailure::Check { verdict, .. }) => (
+            verdict
+                .checks
+                .iter()
+                .filter(|report| !matches!(report.result, CheckResult::Ok { .. }))
+                .map(|report| report.check.clone())
+                .collect(),
+            verdict.exit_code() as u8,
+        ),
+    };
+    SeedOutcome {
+        seed: result.seed,
+        failed_checks,
+        exit,
+        ops: result.ops as u64,
+        simulated_us: result.simulated_ns / 1_000,
+    }
 }
 
 /// What a panic said, when it said it with a string (as `panic!` and `expect` do).

@@ -4,18 +4,20 @@
 use crate::outcome::{
     code_line, invoked_command, judge, replay_command, say, Changes, EXIT_BAD_INPUT,
 };
+use crate::output_directory::default_directory;
 use crate::progress::Progress;
 use crate::seeds::parse_seed_range;
 use bugs::{Bug, Bugs};
 use check::CheckResult;
 use scenario::{Override, Scenario};
-use std::path::{Path, PathBuf};
+use shard::Shard;
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Instant;
 use tune::grid::{scenario_overrides, Grid, Setting};
 use tune::metrics::{RunMetrics, RunShape};
-use tune::results::{settings_text, CellResults, Shard, TuneHeader, TuneResults, FORMAT};
+use tune::results::{settings_text, CellResults, TuneHeader, TuneResults, FORMAT};
 use tune::summary::Provenance;
 
 /// At most this many replay commands of runs that failed a check are printed.
@@ -31,6 +33,10 @@ pub struct TuneOptions<'a> {
     pub jobs: Option<usize>,
     pub out: Option<&'a Path>,
     pub reports: &'a Path,
+    /// Where summary.md goes instead of the output directory.
+    pub summary: Option<&'a Path>,
+    /// A Markdown file whose text opens the summary.
+    pub preface: Option<&'a Path>,
 }
 
 /// One cell, ready to run.
@@ -41,8 +47,20 @@ struct Cell {
 }
 
 pub fn tune(options: &TuneOptions) -> u8 {
+    let preface = match options.preface.map(std::fs::read_to_string).transpose() {
+        Ok(preface) => preface,
+        Err(error) => {
+            eprintln!(
+                "error: --preface {}: cannot read it: {error}",
+                options
+                    .preface
+                    .map_or(String::new(), |path| path.display().to_string())
+            );
+            return EXIT_BAD_INPUT;
+        }
+    };
     match prepare(options) {
-        Ok((cells, header, shard)) => run_grid(options, cells, header, shard),
+        Ok((cells, header, shard)) => run_grid(options, cells, header, shard, preface),
         Err(message) => {
             eprintln!("error: {message}");
             EXIT_BAD_INPUT
@@ -106,9 +124,11 @@ fn run_grid(
     cells: Vec<Cell>,
     header: TuneHeader,
     shard: Option<Shard>,
+    preface: Option<String>,
 ) -> u8 {
-    let seeds: Vec<u64> = (header.seeds_start..header.seeds_end)
-        .filter(|&seed| shard.is_none_or(|shard| shard.owns(header.seeds_start, seed)))
+    let seeds: Vec<u64> = shard
+        .unwrap_or(Shard::WHOLE)
+        .seeds(&(header.seeds_start..header.seeds_end))
         .collect();
     if seeds.is_empty() {
         eprintln!(
@@ -202,15 +222,16 @@ fn run_grid(
         cells: cells_results,
     };
     let directory = options.out.map_or_else(
-        || default_directory(options.reports, &results.header.scenario, shard),
+        || default_directory(options.reports, "tune", &results.header.scenario, shard),
         Path::to_path_buf,
     );
-    let command = invoked_command();
     let provenance = Provenance {
-        command: &command,
+        command: invoked_command(),
         wall: Some((wall_s, jobs)),
+        preface,
+        charts_prefix: String::new(),
     };
-    if let Err(error) = tune::write_outputs(&directory, &results, &provenance) {
+    if let Err(error) = tune::write_outputs(&directory, options.summary, &results, &provenance) {
         eprintln!("error: cannot write {}: {error}", directory.display());
         return EXIT_BAD_INPUT;
     }
@@ -228,7 +249,13 @@ fn run_grid(
         }
     }
     say!("results: {}/results.json", directory.display());
-    say!("summary: {}/summary.md", directory.display());
+    say!(
+        "summary: {}",
+        options.summary.map_or_else(
+            || directory.join("summary.md").display().to_string(),
+            |path| path.display().to_string()
+        )
+    );
     0
 }
 
@@ -254,61 +281,5 @@ pub(crate) fn measure(scenario: &Scenario, seed: u64) -> RunMetrics {
             let history = history::History::new(scenario.name.clone(), seed);
             RunMetrics::measure(&history, shape, vec!["panic".to_string()])
         }
-    }
-}
-
-/// `<reports>/tune/<scenario>/<UTC time>[-shard-I-of-N]`.
-fn default_directory(reports: &Path, scenario: &str, shard: Option<Shard>) -> PathBuf {
-    let mut name = utc_timestamp();
-    if let Some(shard) = shard {
-        name += &format!("-shard-{}-of-{}", shard.index, shard.count);
-    }
-    reports.join("tune").join(scenario).join(name)
-}
-
-/// The wall-clock time now, UTC, as `20261123T114512Z`: names output directories only,
-/// never enters a result.
-pub fn utc_timestamp() -> String {
-    let seconds = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |since| since.as_secs());
-    let (days, second_of_day) = (seconds / 86_400, seconds % 86_400);
-    let (year, month, day) = civil_date(days as i64);
-    format!(
-        "{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z",
-        second_of_day / 3600,
-        second_of_day / 60 % 60,
-        second_of_day % 60
-    )
-}
-
-/// The proleptic Gregorian date `days` after 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_date(days: i64) -> (i64, u64, u64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = (day_of_year - (153 * month_index + 2) / 5 + 1) as u64;
-    let month = if month_index < 10 {
-        month_index + 3
-    } else {
-        month_index - 9
-    } as u64;
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates_from_days() {
-        assert_eq!(civil_date(0), (1970, 1, 1));
-        assert_eq!(civil_date(20_415), (2025, 11, 23));
-        assert_eq!(civil_date(11_016), (2000, 2, 29));
     }
 }

@@ -244,3 +244,67 @@ fn bad_grids_and_shards_exit_2_naming_the_flag() {
         text(&output.stderr)
     );
 }
+
+#[test]
+fn a_study_is_the_reading_above_the_generated_tables_with_charts_beside_it() {
+    let directory = scratch("tune-study");
+    let scenario = leader_crash_scenario(&directory);
+    let preface = directory.join("reading.md");
+    std::fs::write(&preface, "# A study\n\nShort timeouts fail over sooner.\n").unwrap();
+    let study = directory.join("study.md");
+    let output = lockstep(&[
+        "tune",
+        scenario.to_str().unwrap(),
+        "--set",
+        "election_timeout_ms=300,1000",
+        "--seeds",
+        "0..2",
+        "--out",
+        directory.join("study").to_str().unwrap(),
+        "--summary",
+        study.to_str().unwrap(),
+        "--preface",
+        preface.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let study = std::fs::read_to_string(&study).unwrap();
+    assert!(
+        study.starts_with("# A study\n\nShort timeouts fail over sooner.\n"),
+        "{study}"
+    );
+    assert!(study.contains("](study/failover_s.svg)"), "{study}");
+    assert!(directory.join("study/failover_s.svg").is_file());
+    assert!(!directory.join("study/summary.md").exists());
+}
+
+/// On a terminal the progress bar is drawn (and nowhere else: the other tests run with
+/// standard error piped and check it stays quiet). The terminal is `script`'s
+/// pseudo-terminal, part of util-linux on every Debian-like system; without it there is
+/// no terminal to test on, which the test says.
+#[test]
+fn the_progress_bar_is_drawn_on_a_terminal() {
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("no `script` here to give lockstep a terminal; progress bar not tested");
+        return;
+    }
+    let directory = scratch("tune-terminal");
+    let scenario = leader_crash_scenario(&directory);
+    let command = format!(
+        "{} tune {} --set election_timeout_ms=300,1000 --seeds 0..3 --out {}",
+        env!("CARGO_BIN_EXE_lockstep"),
+        scenario.display(),
+        directory.join("out").display()
+    );
+    let typescript = directory.join("typescript");
+    let output = Command::new("script")
+        .args(["-qfec", &command])
+        .arg(&typescript)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let screen = std::fs::read_to_string(&typescript).unwrap();
+    assert!(
+        screen.contains("2/2 cells · 6/6 runs") && screen.contains("left"),
+        "{screen}"
+    );
+}

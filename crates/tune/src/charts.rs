@@ -1,7 +1,8 @@
 //! SVG charts of a tune: a metric's median (with its 95% confidence interval as an error
-//! bar) against the first axis of the grid, one line per combination of the other axes'
-//! values. The first axis's values are spaced evenly, in the order given: grids are
-//! usually geometric (300, 1000, 3000 ms), and even spacing shows each step alike.
+//! bar) against one axis of the grid (the metric's own choice if the grid has it, else the
+//! first axis), one line per combination of the other axes' values. The values across are
+//! spaced evenly, in the order given: grids are usually geometric (300, 1000, 3000 ms),
+//! and even spacing shows each step alike.
 
 use crate::catalog::Metric;
 use crate::results::{CellResults, TuneResults};
@@ -9,7 +10,11 @@ use crate::stats::Summary;
 use plotters::prelude::*;
 
 const WIDTH_PX: u32 = 760;
-const HEIGHT_PX: u32 = 440;
+const HEIGHT_PX: u32 = 480;
+
+/// Fraction of the data's height added on top per legend line, so the legend sits above
+/// the lines instead of over them.
+const LEGEND_SHARE_PER_LINE: f64 = 0.075;
 
 /// One line of a chart: the other axes' values it stands for, and its points.
 struct Line {
@@ -21,16 +26,26 @@ struct Line {
 /// The chart of `metric`, or `None` when the grid has no axis or the metric no value.
 pub fn chart_svg(results: &TuneResults, metric: &Metric) -> Option<String> {
     let axes = &results.header.grid.axes;
-    let first = axes.first()?;
-    let lines = lines(results, metric);
+    let across = across_index(results, metric)?;
+    let first = &axes[across];
+    let lines = lines(results, metric, across);
     let highest = lines
         .iter()
         .flat_map(|line| &line.points)
-        .map(|(_, summary)| summary.median_ci95.map_or(summary.median, |(_, high)| high))
+        .map(|(_, summary)| {
+            let (value, interval) = metric.charted.of(summary);
+            interval.map_or(value, |(_, high)| high.max(value))
+        })
         .fold(None, |highest: Option<f64>, value| {
             Some(highest.map_or(value, |h| h.max(value)))
         })?;
-    let top = if highest > 0.0 { highest * 1.1 } else { 1.0 };
+    // Headroom above the data for the legend, a line of it per line of the chart.
+    let legend_share = LEGEND_SHARE_PER_LINE * lines.len() as f64;
+    let top = if highest > 0.0 {
+        highest * (1.05 + legend_share)
+    } else {
+        1.0
+    };
     let positions = first.values.len();
 
     let mut svg = String::new();
@@ -63,7 +78,11 @@ pub fn chart_svg(results: &TuneResults, metric: &Metric) -> Option<String> {
             .x_labels(positions.max(2) * 2 + 1)
             .x_label_formatter(&label_of)
             .x_desc(first.field.as_str())
-            .y_desc(format!("median, 95% CI ({})", metric.unit))
+            .y_desc(format!(
+                "{}, 95% CI ({})",
+                metric.charted.name(),
+                metric.unit
+            ))
             .disable_x_mesh()
             .draw()
             .ok()?;
@@ -72,7 +91,7 @@ pub fn chart_svg(results: &TuneResults, metric: &Metric) -> Option<String> {
             let points: Vec<(f64, f64)> = line
                 .points
                 .iter()
-                .map(|(position, summary)| (*position as f64, summary.median))
+                .map(|(position, summary)| (*position as f64, metric.charted.of(summary).0))
                 .collect();
             let series = chart
                 .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))
@@ -91,11 +110,12 @@ pub fn chart_svg(results: &TuneResults, metric: &Metric) -> Option<String> {
                 .ok()?;
             chart
                 .draw_series(line.points.iter().filter_map(|(position, summary)| {
-                    let (low, high) = summary.median_ci95?;
+                    let (value, interval) = metric.charted.of(summary);
+                    let (low, high) = interval?;
                     Some(ErrorBar::new_vertical(
                         *position as f64,
-                        low,
-                        summary.median,
+                        low.max(0.0),
+                        value,
                         high,
                         color.stroke_width(1),
                         8,
@@ -117,8 +137,18 @@ pub fn chart_svg(results: &TuneResults, metric: &Metric) -> Option<String> {
     Some(svg)
 }
 
-/// The cells grouped into lines by the values of every axis but the first.
-fn lines(results: &TuneResults, metric: &Metric) -> Vec<Line> {
+/// Which axis goes across: the metric's choice if the grid has it, else the first;
+/// `None` for a grid without axes.
+fn across_index(results: &TuneResults, metric: &Metric) -> Option<usize> {
+    let axes = &results.header.grid.axes;
+    let chosen = metric
+        .chart_across
+        .and_then(|field| axes.iter().position(|axis| axis.field == field));
+    chosen.or((!axes.is_empty()).then_some(0))
+}
+
+/// The cells grouped into lines by the values of every axis but the one `across`.
+fn lines(results: &TuneResults, metric: &Metric, across: usize) -> Vec<Line> {
     let axes = &results.header.grid.axes;
     let value_of = |cell: &CellResults, field: &str| {
         cell.settings
@@ -129,16 +159,19 @@ fn lines(results: &TuneResults, metric: &Metric) -> Vec<Line> {
     };
     let mut lines: Vec<Line> = Vec::new();
     for cell in &results.cells {
-        let label = axes[1..]
+        let label = axes
             .iter()
+            .enumerate()
+            .filter(|(index, _)| *index != across)
+            .map(|(_, axis)| axis)
             .map(|axis| format!("{}={}", axis.field, value_of(cell, &axis.field)))
             .collect::<Vec<_>>()
             .join(", ");
-        let first_value = value_of(cell, &axes[0].field);
-        let position = axes[0]
+        let across_value = value_of(cell, &axes[across].field);
+        let position = axes[across]
             .values
             .iter()
-            .position(|value| *value == first_value)
+            .position(|value| *value == across_value)
             .unwrap_or(0);
         let index = match lines.iter().position(|line| line.label == label) {
             Some(index) => index,

@@ -21,9 +21,11 @@ pub mod summary;
 
 use std::path::Path;
 
-/// Writes `results.json`, `summary.md` and a chart per metric into `directory`.
+/// Writes `results.json` and a chart per metric into `directory`, and the summary to
+/// `summary_path` (by default `directory/summary.md`), its chart links made relative to it.
 pub fn write_outputs(
     directory: &Path,
+    summary_path: Option<&Path>,
     results: &results::TuneResults,
     provenance: &summary::Provenance,
 ) -> std::io::Result<()> {
@@ -36,8 +38,23 @@ pub fn write_outputs(
             charted.push(metric.key);
         }
     }
+    let default_summary = directory.join("summary.md");
+    let summary_path = summary_path.unwrap_or(&default_summary);
+    let summary_directory = summary_path.parent().unwrap_or(Path::new(""));
+    let charts_prefix = match directory.strip_prefix(summary_directory) {
+        Ok(relative) if relative.as_os_str().is_empty() => String::new(),
+        Ok(relative) => format!("{}/", relative.display()),
+        Err(_) => format!("{}/", directory.display()),
+    };
+    if let Some(parent) = summary_path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let provenance = summary::Provenance {
+        charts_prefix,
+        ..provenance.clone()
+    };
     std::fs::write(
-        directory.join("summary.md"),
-        summary::summary_markdown(results, provenance, &charted),
+        summary_path,
+        summary::summary_markdown(results, &provenance, &charted),
     )
 }

@@ -4,16 +4,24 @@
 //! every machine. Times are whole microseconds: results files then hold only integers,
 //! which read back exactly, so merged shards reproduce an unsharded run byte for byte.
 
-use history::{Fault, FaultEvent, History, KvInput, LeaderChange, NodeId, Op, Outcome, SimTimeNs};
+use history::{
+    Fault, FaultEvent, History, KvInput, LeaderChange, LinkEffect, NodeId, Op, Outcome, SimTimeNs,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 pub(crate) const NS_PER_US: u64 = 1_000;
 
 /// A stretch without a successful write (or read) counts as unavailability only when it
-/// lasts longer than this. An ordinary request takes a few network round trips and an
-/// fsync, tens of milliseconds; an outage lasts at least an election timeout.
+/// lasts longer than this, and than [`STALL_LATENCY_MULTIPLE`] times the run's median
+/// latency of that kind of request. An ordinary request takes a few network round trips
+/// and an fsync (tens of milliseconds on a LAN, over 100 ms with cross-zone latency); an
+/// outage lasts at least an election timeout.
 pub const STALL_MIN_NS: u64 = 100_000_000;
+
+/// See [`STALL_MIN_NS`]: on a slow network a request that merely took its usual time is
+/// not an outage.
+pub const STALL_LATENCY_MULTIPLE: u64 = 3;
 
 /// After a fault is undone, elections are still blamed on it for this many election
 /// timeouts: a rejoining node may take that long to settle.
@@ -46,15 +54,17 @@ pub struct RunMetrics {
     /// campaign takes a term; with it, failed pre-votes take none and are not counted.
     #[serde(default)]
     pub election_rounds: Vec<u64>,
-    /// Total length of the stretches, longer than [`STALL_MIN_NS`], during which a write
-    /// was waiting and none succeeded.
+    /// Total length of the stretches, longer than [`STALL_MIN_NS`] and three times the
+    /// median write latency, during which a write was waiting and none succeeded.
     pub write_unavailable_us: u64,
     /// The same for linearizable reads.
     pub read_unavailable_us: u64,
     /// Leaders elected in the safety phase after the first.
     pub elections: u64,
-    /// Of those, the ones with no fault under way or just undone: the cluster flapped on
-    /// its own (latency, timing), which is what too short a timeout costs.
+    /// Of those, the ones no fault that stops or cuts off a node explains (none under way,
+    /// none undone within two election timeouts): the leader was alive and reachable, at
+    /// most slow (latency spikes, lossy links, a slow disk), and the cluster elected anew
+    /// anyway. That is what too short an election timeout costs.
     pub needless_elections: u64,
     /// Per pause of a client that held a lock: from the pause to the next acquisition of
     /// that lock by another client.
@@ -259,7 +269,7 @@ fn first_write_after_loss(history: &History, lost_ns: SimTimeNs) -> Option<SimTi
 }
 
 /// Total time, in ns, that ops of one kind (`selects`) waited in stretches of more than
-/// [`STALL_MIN_NS`] with no success: between two successes (or the clients' start and
+/// [`STALL_MIN_NS`] (or a multiple of their median latency) with no success: between two successes (or the clients' start and
 /// the end of the safety phase), from the first moment one was waiting to the next
 /// success. Clients idle between operations do not count; clients backing off after
 /// errors do, since the stretch runs until something succeeds.
@@ -279,6 +289,17 @@ fn unavailable_ns(history: &History, shape: RunShape, selects: fn(&Op) -> bool) 
         .filter_map(|op| op.return_ns)
         .filter(|&at| at <= end_ns)
         .collect();
+    let mut latencies: Vec<u64> = ops
+        .iter()
+        .filter(|op| succeeded(op))
+        .filter_map(|op| op.return_ns.map(|at| at - op.call_ns))
+        .collect();
+    latencies.sort_unstable();
+    let stall_min_ns = latencies
+        .get(latencies.len() / 2)
+        .map_or(STALL_MIN_NS, |median| {
+            STALL_MIN_NS.max(STALL_LATENCY_MULTIPLE * median)
+        });
     successes.sort_unstable();
     successes.push(end_ns);
     // Calls in order, each with the latest return among it and the calls before it: a call
@@ -307,7 +328,7 @@ fn unavailable_ns(history: &History, shape: RunShape, selects: fn(&Op) -> bool) 
         };
         if let Some(from) = waiting_from {
             let stall = success.saturating_sub(from);
-            if stall > STALL_MIN_NS {
+            if stall > stall_min_ns {
                 total += stall;
             }
         }
@@ -317,7 +338,7 @@ fn unavailable_ns(history: &History, shape: RunShape, selects: fn(&Op) -> bool) 
 }
 
 /// Elections after the first leader, within the safety phase, and how many of them no
-/// fault explains.
+/// fault that stops or cuts off a node explains.
 fn elections(history: &History, safety_phase_ns: u64) -> (u64, u64) {
     let timeout_ns = history
         .election_timeout_ns
@@ -351,15 +372,18 @@ enum WindowKey {
     NodePaused(NodeId),
     NodeFrozen(NodeId),
     NodeClogged(NodeId),
-    SlowDisk(NodeId),
     ClockRate(NodeId),
     Link(u64),
     Network,
 }
 
-/// Intervals (from, to) during which some fault that touches the cluster was in effect.
-/// Instant faults (a clock jump, a membership change) are windows of no length; faults
-/// never undone last to `run_end_ns`. Client pauses are left out: they do not touch Raft.
+/// Intervals (from, to) during which a fault that stops a node or cuts it off was in
+/// effect: crashes, pauses, freezes, clogs, partitions and cuts, links that hold or drop
+/// every message, clock faults. Instant faults (a clock jump, a membership change) are
+/// windows of no length; faults never undone last to `run_end_ns`. Faults that only slow
+/// a node down (delays, partial loss, duplicates, reordering, a slow disk) are left out,
+/// as are client pauses: an election under them is one a longer timeout would have
+/// avoided.
 fn fault_windows(faults: &[FaultEvent], run_end_ns: SimTimeNs) -> Vec<(SimTimeNs, SimTimeNs)> {
     let mut open: BTreeMap<WindowKey, SimTimeNs> = BTreeMap::new();
     let mut windows = Vec::new();
@@ -381,11 +405,10 @@ fn fault_windows(faults: &[FaultEvent], run_end_ns: SimTimeNs) -> Vec<(SimTimeNs
             Fault::Pause { node } => opens(WindowKey::NodePaused(*node)),
             Fault::Freeze { node } => opens(WindowKey::NodeFrozen(*node)),
             Fault::Clog { node } => opens(WindowKey::NodeClogged(*node)),
-            Fault::SlowDisk { node, .. } => opens(WindowKey::SlowDisk(*node)),
             Fault::ClockRate { node, rate_percent } if *rate_percent != 100 => {
                 opens(WindowKey::ClockRate(*node))
             }
-            Fault::LinkFault { id, .. } => opens(WindowKey::Link(*id)),
+            Fault::LinkFault { id, effect, .. } if cuts_off(effect) => opens(WindowKey::Link(*id)),
             Fault::Partition { .. } | Fault::Cut { .. } => opens(WindowKey::Network),
             Fault::ClockJump { .. } | Fault::MemberRemoved { .. } | Fault::MemberAdded { .. } => {
                 windows.push((at, at))
@@ -402,9 +425,6 @@ fn fault_windows(faults: &[FaultEvent], run_end_ns: SimTimeNs) -> Vec<(SimTimeNs
             Fault::Unclog { node } => {
                 close(&mut open, &mut windows, WindowKey::NodeClogged(*node), at)
             }
-            Fault::DiskRestored { node } => {
-                close(&mut open, &mut windows, WindowKey::SlowDisk(*node), at)
-            }
             Fault::ClockRate { node, .. } => {
                 close(&mut open, &mut windows, WindowKey::ClockRate(*node), at)
             }
@@ -420,11 +440,27 @@ fn fault_windows(faults: &[FaultEvent], run_end_ns: SimTimeNs) -> Vec<(SimTimeNs
                     close(&mut open, &mut windows, key, at);
                 }
             }
-            Fault::ClientPause { .. } | Fault::ClientResume { .. } => {}
+            Fault::LinkFault { .. }
+            | Fault::SlowDisk { .. }
+            | Fault::DiskRestored { .. }
+            | Fault::ClientPause { .. }
+            | Fault::ClientResume { .. } => {}
         }
     }
     windows.extend(open.into_values().map(|from| (from, run_end_ns)));
     windows
+}
+
+/// Whether a link fault cuts its links off (holds or drops every message), rather than
+/// only slowing them.
+fn cuts_off(effect: &LinkEffect) -> bool {
+    match effect {
+        LinkEffect::Hold => true,
+        LinkEffect::Loss { percent } => *percent >= 100,
+        LinkEffect::Delay { .. } | LinkEffect::Duplicate { .. } | LinkEffect::Reorder { .. } => {
+            false
+        }
+    }
 }
 
 /// Per pause of a lock holder, how long until another client acquired that lock.

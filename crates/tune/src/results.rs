@@ -9,50 +9,10 @@
 use crate::grid::{Grid, Setting};
 use crate::metrics::RunMetrics;
 use serde::{Deserialize, Serialize};
-use std::fmt;
+use shard::Shard;
 
 /// The format name and version a results file starts with.
 pub const FORMAT: &str = "lockstep-tune/1";
-
-/// Which part of a seed range a process ran: seeds `start + k` with `k % count == index`.
-/// Interleaving (not contiguous blocks) gives every shard the same mix of early and late
-/// seeds, so shards take about the same time.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Shard {
-    /// Counted from 0, as Kubernetes' `JOB_COMPLETION_INDEX` is.
-    pub index: u64,
-    pub count: u64,
-}
-
-impl Shard {
-    /// Reads `INDEX/COUNT` (`0/4` … `3/4`).
-    pub fn parse(text: &str) -> Result<Shard, String> {
-        let error = || {
-            format!(
-                "--shard {text:?}: expected INDEX/COUNT with 0 <= INDEX < COUNT, e.g. --shard 0/4"
-            )
-        };
-        let (index, count) = text.split_once('/').ok_or_else(error)?;
-        let index: u64 = index.trim().parse().map_err(|_| error())?;
-        let count: u64 = count.trim().parse().map_err(|_| error())?;
-        if count == 0 || index >= count {
-            return Err(error());
-        }
-        Ok(Shard { index, count })
-    }
-
-    /// Whether `seed` of the range starting at `start` is this shard's.
-    pub fn owns(&self, start: u64, seed: u64) -> bool {
-        (seed - start) % self.count == self.index
-    }
-}
-
-impl fmt::Display for Shard {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.index, self.count)
-    }
-}
 
 /// What a tune is, apart from its numbers: two shards merge only if these agree.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -133,9 +93,9 @@ impl TuneResults {
 
     /// The seeds this file should have in every cell.
     pub fn expected_seeds(&self) -> Vec<u64> {
-        let start = self.header.seeds_start;
-        (start..self.header.seeds_end)
-            .filter(|&seed| self.shard.is_none_or(|shard| shard.owns(start, seed)))
+        self.shard
+            .unwrap_or(Shard::WHOLE)
+            .seeds(&(self.header.seeds_start..self.header.seeds_end))
             .collect()
     }
 }
@@ -151,12 +111,6 @@ pub fn merge(parts: Vec<(String, TuneResults)>) -> Result<TuneResults, String> {
     let Some((first_name, first)) = parts.first() else {
         return Err("nothing to merge".to_string());
     };
-    let Some(count) = first.shard.map(|shard| shard.count) else {
-        return Err(format!(
-            "{first_name}: not a shard (it has no `shard` field): it already holds every seed"
-        ));
-    };
-    let mut seen = vec![None::<&str>; count as usize];
     for (name, part) in &parts {
         if part.header != first.header {
             return Err(format!(
@@ -164,36 +118,20 @@ pub fn merge(parts: Vec<(String, TuneResults)>) -> Result<TuneResults, String> {
                 header_difference(&part.header, &first.header)
             ));
         }
-        let Some(shard) = part.shard.filter(|shard| shard.count == count) else {
-            return Err(format!(
-                "{name}: expected a shard of {count} (as {first_name} is), found {}",
-                part.shard
-                    .map_or("an unsharded run".to_string(), |shard| format!(
-                        "shard {shard}"
-                    ))
-            ));
-        };
-        if let Some(other) = seen[shard.index as usize] {
-            return Err(format!("{name} and {other} are both shard {shard}"));
-        }
-        seen[shard.index as usize] = Some(name);
+    }
+    shard::check_complete(parts.iter().map(|(name, part)| (name.as_str(), part.shard)))?;
+    for (name, part) in &parts {
         let expected = part.expected_seeds();
         for cell in &part.cells {
             let seeds: Vec<u64> = cell.runs.iter().map(|run| run.seed).collect();
             if seeds != expected {
                 return Err(format!(
-                    "{name}: the cell {} does not hold exactly shard {shard}'s seeds (an interrupted run?)",
-                    settings_text(&cell.settings)
+                    "{name}: the cell {} does not hold exactly shard {}'s seeds (an interrupted run?)",
+                    settings_text(&cell.settings),
+                    part.shard.unwrap_or(Shard::WHOLE)
                 ));
             }
         }
-    }
-    let missing: Vec<String> = (0..count)
-        .filter(|&index| seen[index as usize].is_none())
-        .map(|index| format!("{index}/{count}"))
-        .collect();
-    if !missing.is_empty() {
-        return Err(format!("missing shards: {}", missing.join(", ")));
     }
     let header = first.header.clone();
     let mut cells = first.cells.clone();

@@ -18,6 +18,10 @@ pub struct Summary {
     /// (fewer than 6 values).
     pub median_ci95: Option<(f64, f64)>,
     pub mean: f64,
+    /// 95% confidence interval of the mean (normal approximation, mean ± 1.96 standard
+    /// errors); `None` for fewer than 2 values. For counts that are mostly 0, where the
+    /// median says nothing.
+    pub mean_ci95: Option<(f64, f64)>,
 }
 
 /// 1.96: the standard normal quantile of a two-sided 95% interval.
@@ -47,12 +51,23 @@ impl Summary {
                 sorted[upper_rank as usize - 1],
             )
         });
+        let mean = sorted.iter().sum::<f64>() / n as f64;
+        let mean_ci95 = (n >= 2).then(|| {
+            let variance = sorted
+                .iter()
+                .map(|value| (value - mean).powi(2))
+                .sum::<f64>()
+                / (n - 1) as f64;
+            let half_width = Z_95 * (variance / n as f64).sqrt();
+            (mean - half_width, mean + half_width)
+        });
         Some(Summary {
             n,
             median,
             p99: sorted[p99_rank - 1],
             median_ci95,
-            mean: sorted.iter().sum::<f64>() / n as f64,
+            mean,
+            mean_ci95,
         })
     }
 }
@@ -78,6 +93,10 @@ mod tests {
         let summary = Summary::of(&[3.0, 1.0, 2.0]).unwrap();
         assert_eq!(summary.median, 2.0);
         assert_eq!(summary.median_ci95, None);
+        let (low, high) = summary.mean_ci95.unwrap();
+        // Standard deviation 1, three values: 2 ± 1.96 / √3.
+        assert!((low - (2.0 - 1.96 / 3f64.sqrt())).abs() < 1e-12, "{low}");
+        assert!((high - (2.0 + 1.96 / 3f64.sqrt())).abs() < 1e-12, "{high}");
         assert_eq!(Summary::of(&[]), None);
     }
 

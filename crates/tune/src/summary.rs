@@ -6,18 +6,30 @@ use crate::results::{settings_text, CellResults, TuneResults};
 use std::collections::BTreeMap;
 
 /// What the summary says about how the results were made, beyond the results themselves.
-pub struct Provenance<'a> {
+#[derive(Clone)]
+pub struct Provenance {
     /// The command that produced the results (or merged them).
-    pub command: &'a str,
+    pub command: String,
     /// Wall-clock time and threads, when this process ran the seeds.
     pub wall: Option<(f64, usize)>,
+    /// Markdown placed first: a study's title and reading of the tables below it.
+    pub preface: Option<String>,
+    /// What chart links are prefixed with: the chart directory relative to the summary's
+    /// (empty when they are side by side).
+    pub charts_prefix: String,
 }
 
 /// The summary's Markdown; `charts` names the chart files written beside it, by metric key.
 pub fn summary_markdown(results: &TuneResults, provenance: &Provenance, charts: &[&str]) -> String {
     let header = &results.header;
     let seeds = header.seeds_end - header.seeds_start;
-    let mut out = format!("# Tune: {}\n\n", header.scenario);
+    let mut out = match &provenance.preface {
+        Some(preface) => format!(
+            "{}\n\n## How these numbers were made\n\n",
+            preface.trim_end()
+        ),
+        None => format!("# Tune: {}\n\n", header.scenario),
+    };
     out.push_str(&format!("- command: `{}`\n", provenance.command));
     out.push_str(&format!("- code: {}\n", header.code));
     out.push_str(&format!(
@@ -59,7 +71,10 @@ pub fn summary_markdown(results: &TuneResults, provenance: &Provenance, charts: 
     );
     out.push_str(&safety_table(results));
     for metric in METRICS {
-        out.push_str(&metric_table(results, metric, charts.contains(&metric.key)));
+        let chart = charts
+            .contains(&metric.key)
+            .then(|| format!("{}{}.svg", provenance.charts_prefix, metric.key));
+        out.push_str(&metric_table(results, metric, chart.as_deref()));
     }
     out
 }
@@ -160,13 +175,13 @@ fn safety_table(results: &TuneResults) -> String {
     out
 }
 
-fn metric_table(results: &TuneResults, metric: &Metric, charted: bool) -> String {
+fn metric_table(results: &TuneResults, metric: &Metric, chart: Option<&str>) -> String {
     let mut out = format!(
         "\n## {} ({})\n\n{}.\n\n",
         metric.title, metric.unit, metric.explanation
     );
-    if charted {
-        out.push_str(&format!("![{}]({}.svg)\n\n", metric.title, metric.key));
+    if let Some(chart) = chart {
+        out.push_str(&format!("![{}]({chart})\n\n", metric.title));
     }
     out.push_str(&table_head(
         results,
