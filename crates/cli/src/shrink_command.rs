@@ -46,8 +46,11 @@ const CLIENT_LEADS_MS: [u64; 14] = [
 /// The first cap on each client's rounds; later trials lower it.
 const FIRST_ROUNDS_CAP: u64 = 32;
 
+/// Where one kind of KV operation's weight sits in a mix.
+type WeightOf = fn(&mut OperationMix) -> &mut u64;
+
 /// Each kind of KV operation and its weight in a mix.
-const OPERATION_WEIGHTS: [(&str, fn(&mut OperationMix) -> &mut u64); 4] = [
+const OPERATION_WEIGHTS: [(&str, WeightOf); 4] = [
     ("get", |mix| &mut mix.get),
     ("put", |mix| &mut mix.put),
     ("cas", |mix| &mut mix.cas),
