@@ -146,23 +146,22 @@ impl Bug {
     }
 
     /// The shipped scenario (a path from the repository's root) on which a hunt finds the
-    /// bug while the correct implementation passes it; `None` when only a unit test reaches
-    /// it (`promote-no-extend`: `crates/node/tests/lessor.rs`).
-    pub fn detection_scenario(self) -> Option<&'static str> {
+    /// bug while the correct implementation passes it.
+    pub fn detection_scenario(self) -> &'static str {
         match self {
-            Bug::LockNoRecheck => Some("scenarios/bugs/lock-no-recheck.toml"),
-            Bug::LessorStalePrimary => Some("scenarios/lease-leader-change.toml"),
-            Bug::PromoteNoExtend => None,
-            Bug::UnlockByName => Some("scenarios/bugs/unlock-by-name.toml"),
-            Bug::ClientDeadlineFromReceipt => Some("scenarios/lease-skew.toml"),
-            Bug::LeaderLocalRead => Some("scenarios/partitions.toml"),
-            Bug::LeaseReadUnderSkew => Some("scenarios/bugs/lease-read-under-skew.toml"),
-            Bug::ReadIndexNoTermCheck => Some("scenarios/bugs/readindex-no-term-check.toml"),
-            Bug::AckBeforeFsync => Some("scenarios/bugs/ack-before-fsync.toml"),
-            Bug::RevisionFromMaxKey => Some("scenarios/bugs/revision-from-max-key.toml"),
-            Bug::WipedDiskRejoin => Some("scenarios/bugs/wiped-disk-rejoin.toml"),
-            Bug::SendBeforePersist => Some("scenarios/bugs/send-before-persist.toml"),
-            Bug::NoPrevoteNoCheckquorum => Some("scenarios/bugs/no-prevote-no-checkquorum.toml"),
+            Bug::LockNoRecheck => "scenarios/bugs/lock-no-recheck.toml",
+            Bug::LessorStalePrimary => "scenarios/lease-leader-change.toml",
+            Bug::PromoteNoExtend => "scenarios/bugs/promote-no-extend.toml",
+            Bug::UnlockByName => "scenarios/bugs/unlock-by-name.toml",
+            Bug::ClientDeadlineFromReceipt => "scenarios/lease-skew.toml",
+            Bug::LeaderLocalRead => "scenarios/partitions.toml",
+            Bug::LeaseReadUnderSkew => "scenarios/bugs/lease-read-under-skew.toml",
+            Bug::ReadIndexNoTermCheck => "scenarios/bugs/readindex-no-term-check.toml",
+            Bug::AckBeforeFsync => "scenarios/bugs/ack-before-fsync.toml",
+            Bug::RevisionFromMaxKey => "scenarios/bugs/revision-from-max-key.toml",
+            Bug::WipedDiskRejoin => "scenarios/bugs/wiped-disk-rejoin.toml",
+            Bug::SendBeforePersist => "scenarios/bugs/send-before-persist.toml",
+            Bug::NoPrevoteNoCheckquorum => "scenarios/bugs/no-prevote-no-checkquorum.toml",
         }
     }
 

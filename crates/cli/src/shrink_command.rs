@@ -5,14 +5,19 @@
 //! scripted schedule, the seed pinned). Shrinking tries smaller variants of it, one change
 //! at a time, and keeps a change whenever the run still violates the same check: drop half
 //! the faults or one of them, end the safety phase after the last fault, move the faults
-//! earlier, start the clients just before the faults, halve the safety phase, keep one of several workloads, drop a client, cap each
-//! client's rounds, use fewer keys, let clients think longer between operations, halve a fault's duration,
-//! use fewer nodes. It repeats until no change is kept. Every trial is a deterministic run,
-//! so shrinking the same report always gives the same result.
+//! earlier, start the clients just before the faults (and at once cap their rounds), halve
+//! the safety phase, keep one of several workloads, drop clients, cap each client's
+//! rounds, drop a kind of KV operation, use fewer keys, snapshot sooner and keep fewer
+//! entries behind a snapshot (in a scenario that snapshots more often than the default),
+//! let clients think longer between operations, halve a fault's duration, use fewer
+//! nodes. A run is chaotic (every change meets the faults differently), so counts are
+//! tried at several neighbouring values, not only halved. It repeats until no change is
+//! kept. Every trial is a deterministic run, so shrinking the same report always gives the
+//! same result.
 
 use crate::outcome::{judge, load_report_scenario, say, EXIT_BAD_INPUT};
 use check::CheckResult;
-use scenario::{FaultAction, NodeTarget, Scenario};
+use scenario::{FaultAction, NodeTarget, OperationMix, Scenario, WorkloadKind};
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 
@@ -34,10 +39,32 @@ const EARLIEST_FAULT_MS: u64 = 1_000;
 /// How long before the first fault the clients may start, the latest first. A run is
 /// sensitive to every change (the clients' random choices meet the faults differently),
 /// so several nearby values are tried, not only halves.
-const CLIENT_LEADS_MS: [u64; 7] = [0, 100, 250, 500, 1_000, 2_000, 4_000];
+const CLIENT_LEADS_MS: [u64; 14] = [
+    0, 50, 100, 150, 200, 300, 400, 500, 750, 1_000, 1_500, 2_000, 3_000, 4_000,
+];
 
-/// The first cap on each client's rounds; later trials halve it.
+/// The first cap on each client's rounds; later trials lower it.
 const FIRST_ROUNDS_CAP: u64 = 32;
+
+/// Where one kind of KV operation's weight sits in a mix.
+type WeightOf = fn(&mut OperationMix) -> &mut u64;
+
+/// Each kind of KV operation and its weight in a mix.
+const OPERATION_WEIGHTS: [(&str, WeightOf); 4] = [
+    ("get", |mix| &mut mix.get),
+    ("put", |mix| &mut mix.put),
+    ("cas", |mix| &mut mix.cas),
+    ("delete", |mix| &mut mix.delete),
+];
+
+/// Caps on each client's rounds tried together with a later start.
+const WINDOW_ROUNDS: [u64; 8] = [1, 2, 3, 4, 6, 8, 12, 16];
+
+/// How many values just above the floor [`fewer`] tries.
+const NEAR_FLOOR: u64 = 4;
+
+/// The smallest snapshot interval a scenario accepts.
+const MIN_SNAPSHOT_INTERVAL_ENTRIES: u64 = 10;
 
 /// The check `scenario` with `seed` violates first (safety or liveness), if any.
 pub fn violated_check(scenario: &Scenario, seed: u64) -> Option<(String, String)> {
@@ -240,9 +267,21 @@ fn variants(scenario: &Scenario) -> Vec<Variant> {
     }
     // Move the faults earlier: the operations before them go.
     let first_fault_ms = scenario.faults.iter().map(|fault| fault.at_ms).min();
+    // By half the time before them, a quarter, or a little: each meets the clients'
+    // operations differently.
     if let Some(first_fault_ms) = first_fault_ms {
-        let shift_ms = (first_fault_ms.saturating_sub(EARLIEST_FAULT_MS) / 2) / 100 * 100;
-        if shift_ms > 0 && scenario.duration_ms - shift_ms >= MIN_DURATION_MS {
+        let room_ms = first_fault_ms.saturating_sub(EARLIEST_FAULT_MS);
+        let mut shifts_ms: Vec<u64> = [room_ms / 2, room_ms / 4, 200, 100]
+            .into_iter()
+            .map(|shift_ms| shift_ms / 100 * 100)
+            .filter(|&shift_ms| {
+                shift_ms > 0
+                    && shift_ms <= room_ms
+                    && scenario.duration_ms.saturating_sub(shift_ms) >= MIN_DURATION_MS
+            })
+            .collect();
+        shifts_ms.dedup();
+        for shift_ms in shifts_ms {
             let mut smaller = scenario.clone();
             smaller.duration_ms -= shift_ms;
             smaller.workload.start_ms = smaller.workload.start_ms.saturating_sub(shift_ms);
@@ -258,7 +297,9 @@ fn variants(scenario: &Scenario) -> Vec<Variant> {
             });
         }
     }
-    // Clients start later: the operations long before the faults go.
+    // Clients start later: the operations long before the faults go. Alone, or together
+    // with a cap on their rounds: a run whose clients start later but keep going meets the
+    // faults differently, and so may one whose clients stop early but start at 0.
     if let Some(first_fault_ms) = first_fault_ms {
         for lead_ms in CLIENT_LEADS_MS {
             let start_ms = first_fault_ms.saturating_sub(lead_ms);
@@ -269,6 +310,29 @@ fn variants(scenario: &Scenario) -> Vec<Variant> {
                     change: format!("clients start at {start_ms} ms"),
                     scenario: smaller,
                 });
+            }
+        }
+        for rounds in WINDOW_ROUNDS {
+            if scenario
+                .workload
+                .rounds_per_client
+                .is_some_and(|cap| cap <= rounds)
+            {
+                continue;
+            }
+            for lead_ms in CLIENT_LEADS_MS {
+                let start_ms = first_fault_ms.saturating_sub(lead_ms);
+                if start_ms > scenario.workload.start_ms {
+                    let mut smaller = scenario.clone();
+                    smaller.workload.start_ms = start_ms;
+                    smaller.workload.rounds_per_client = Some(rounds);
+                    variants.push(Variant {
+                        change: format!(
+                            "clients start at {start_ms} ms and stop after {rounds} rounds"
+                        ),
+                        scenario: smaller,
+                    });
+                }
             }
         }
     }
@@ -294,28 +358,24 @@ fn variants(scenario: &Scenario) -> Vec<Variant> {
             });
         }
     }
-    if scenario.workload.clients > 1 {
-        let mut smaller = scenario.clone();
-        smaller.workload.clients -= 1;
-        let clients = smaller.workload.clients;
-        let targets_gone_client = smaller.faults.iter().any(|fault| {
+    for clients in fewer(scenario.workload.clients, 1) {
+        let targets_gone_client = scenario.faults.iter().any(|fault| {
             matches!(&fault.action, FaultAction::PauseClient { client: scenario::ClientTarget::Id(id) } if *id > clients)
         });
         if !targets_gone_client {
+            let mut smaller = scenario.clone();
+            smaller.workload.clients = clients;
             variants.push(Variant {
                 change: format!("{clients} clients"),
                 scenario: smaller,
             });
         }
     }
-    // Fewer operations: each client stops after fewer rounds.
+    // Fewer operations: each client stops after fewer rounds. The smallest caps first, and
+    // several neighbouring ones: whether a run still fails is not monotonic in the cap.
     let rounds_caps = match scenario.workload.rounds_per_client {
         None => vec![FIRST_ROUNDS_CAP],
-        // Halve, or failing that take a quarter off, or one.
-        Some(rounds) => [rounds / 2, rounds - rounds.div_ceil(4), rounds - 1]
-            .into_iter()
-            .filter(|&cap| cap >= 1 && cap < rounds)
-            .collect(),
+        Some(rounds) => fewer(rounds, 1),
     };
     for rounds in rounds_caps {
         let mut smaller = scenario.clone();
@@ -325,14 +385,58 @@ fn variants(scenario: &Scenario) -> Vec<Variant> {
             scenario: smaller,
         });
     }
+    // Fewer kinds of operation: those the failure does not need go.
+    let weight_count = OPERATION_WEIGHTS
+        .iter()
+        .filter(|(_, weight)| *weight(&mut scenario.workload.mix.clone()) > 0)
+        .count();
+    if scenario.workload.kinds.contains(&WorkloadKind::Kv) && weight_count > 1 {
+        for (name, weight) in OPERATION_WEIGHTS {
+            let mut smaller = scenario.clone();
+            let weight = weight(&mut smaller.workload.mix);
+            if *weight > 0 {
+                *weight = 0;
+                variants.push(Variant {
+                    change: format!("no {name} operations"),
+                    scenario: smaller,
+                });
+            }
+        }
+    }
     // Fewer keys: the operations that matter meet on fewer keys.
-    if scenario.workload.keys > 1 {
+    for keys in fewer(scenario.workload.keys, 1) {
         let mut smaller = scenario.clone();
-        smaller.workload.keys /= 2;
+        smaller.workload.keys = keys;
         variants.push(Variant {
-            change: format!("{} keys", smaller.workload.keys),
+            change: format!("{keys} keys"),
             scenario: smaller,
         });
+    }
+    // Snapshots sooner: a scenario that relies on snapshots (it takes them more often
+    // than the default) reaches one with fewer operations.
+    let default_cluster = scenario::ClusterConfig::default();
+    if scenario.cluster.snapshot_interval_entries < default_cluster.snapshot_interval_entries {
+        for entries in fewer(
+            scenario.cluster.snapshot_interval_entries,
+            MIN_SNAPSHOT_INTERVAL_ENTRIES,
+        ) {
+            let mut smaller = scenario.clone();
+            smaller.cluster.snapshot_interval_entries = entries;
+            variants.push(Variant {
+                change: format!("a snapshot every {entries} entries"),
+                scenario: smaller,
+            });
+        }
+    }
+    if scenario.cluster.catch_up_entries < default_cluster.catch_up_entries {
+        for entries in fewer(scenario.cluster.catch_up_entries, 0) {
+            let mut smaller = scenario.clone();
+            smaller.cluster.catch_up_entries = entries;
+            variants.push(Variant {
+                change: format!("{entries} entries kept behind a snapshot"),
+                scenario: smaller,
+            });
+        }
     }
     // Fewer operations: clients pause longer between them.
     if scenario.workload.think_max_ms < MAX_THINK_MS {
@@ -366,6 +470,25 @@ fn variants(scenario: &Scenario) -> Vec<Variant> {
         });
     }
     variants
+}
+
+/// Smaller values to try for a count now at `current`, none below `floor`, the smallest
+/// first: the floor, a few just above it, a quarter, a half, three quarters, one less.
+/// Runs are chaotic (every change meets the faults differently), so neighbouring values
+/// are tried, not only halves.
+fn fewer(current: u64, floor: u64) -> Vec<u64> {
+    let mut values: Vec<u64> = (floor..floor + NEAR_FLOOR)
+        .chain([
+            current / 4,
+            current / 2,
+            current - current.div_ceil(4),
+            current.saturating_sub(1),
+        ])
+        .filter(|&value| value >= floor && value < current)
+        .collect();
+    values.sort_unstable();
+    values.dedup();
+    values
 }
 
 /// Whether every node the faults name by id is at most `nodes`.

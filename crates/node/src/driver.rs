@@ -67,8 +67,9 @@ pub trait Outbox {
     fn lease_ended(&mut self, end: LeaseEnded);
     /// This replica just became leader of `term`.
     fn became_leader(&mut self, term: u64);
-    /// This replica applied up to a multiple of [`CHECKPOINT_INTERVAL_ENTRIES`]; replicas
-    /// at the same index must report the same checkpoint.
+    /// This replica applied up to a multiple of [`CHECKPOINT_INTERVAL_ENTRIES`] or of the
+    /// snapshot interval (where every replica compacts); replicas at the same index must
+    /// report the same checkpoint.
     fn checkpoint(&mut self, checkpoint: Checkpoint);
 }
 
@@ -761,7 +762,8 @@ impl RaftNode {
             }
             // Compaction is part of the replicated state machine: every replica compacts
             // at the same log positions, so replicas stay identical at equal indexes.
-            if entry.index % self.config.snapshot_interval_entries == 0 {
+            let compacts_here = entry.index % self.config.snapshot_interval_entries == 0;
+            if compacts_here {
                 let target = self.store.revision().saturating_sub(RETAINED_REVISIONS);
                 if target > self.store.compacted_revision() {
                     self.store
@@ -769,7 +771,10 @@ impl RaftNode {
                         .expect("compacting below the current revision");
                 }
             }
-            if entry.index % CHECKPOINT_INTERVAL_ENTRIES == 0 {
+            // Also where every replica compacts: a scenario that compacts often (to
+            // exercise snapshots) has its replicas compared as often, so a state gone
+            // wrong across a snapshot shows within a few entries.
+            if entry.index % CHECKPOINT_INTERVAL_ENTRIES == 0 || compacts_here {
                 outbox.checkpoint(Checkpoint {
                     applied_index: entry.index,
                     log_digest: self.log_digest,
