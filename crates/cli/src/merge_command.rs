@@ -5,6 +5,7 @@ use crate::outcome::{invoked_command, say, EXIT_BAD_INPUT};
 use crate::output_directory::merged_directory;
 use crate::sweep_results::{self, SweepResults};
 use serde::Deserialize;
+use shard::results_file::{merge as merge_results, ShardedResults};
 use std::path::{Path, PathBuf};
 use tune::results::TuneResults;
 use tune::summary::Provenance;
@@ -87,7 +88,7 @@ fn merge_tunes(
     reports: &Path,
 ) -> Result<(), String> {
     let shards = files.len();
-    let results = tune::results::merge(read_all(files, TuneResults::from_json)?)?;
+    let results = merge_results(read_all(files, TuneResults::from_json)?)?;
     let directory = out.map_or_else(
         || merged_directory(reports, "tune", &results.header.scenario),
         Path::to_path_buf,
@@ -117,7 +118,7 @@ fn merge_sweeps(
     reports: &Path,
 ) -> Result<(), String> {
     let shards = files.len();
-    let results = sweep_results::merge(read_all(files, SweepResults::from_json)?)?;
+    let results = merge_results(read_all(files, SweepResults::from_json)?)?;
     let directory = out.map_or_else(
         || merged_directory(reports, "sweep", &results.header.scenario),
         Path::to_path_buf,

@@ -2,11 +2,12 @@
 //! found; the file `lockstep merge` combines the shards of one sweep from.
 //!
 //! Integers and strings only (simulated time in whole microseconds), one line per seed in
-//! seed order: reading it back and writing it again gives the same bytes, so shards merged
-//! are byte for byte the file one unsharded sweep writes.
+//! seed order; `shard::results_file` lays it out, reads it back and merges shards.
 
 use serde::{Deserialize, Serialize};
+use shard::results_file::{compact_json, ShardedResults};
 use shard::Shard;
+use std::ops::Range;
 
 /// The format name and version a sweep's results file starts with.
 pub const FORMAT: &str = "lockstep-sweep/1";
@@ -59,44 +60,6 @@ pub struct SweepResults {
 }
 
 impl SweepResults {
-    /// The file's text.
-    pub fn to_json(&self) -> String {
-        let header = serde_json::to_string_pretty(&self.header).expect("plain data serializes");
-        let mut out = format!("{{\n\"header\": {header},\n");
-        if let Some(shard) = &self.shard {
-            out.push_str(&format!("\"shard\": {},\n", json(shard)));
-        }
-        out.push_str("\"seeds\": [");
-        for (index, outcome) in self.seeds.iter().enumerate() {
-            out.push_str(if index == 0 { "\n" } else { ",\n" });
-            out.push_str(&json(outcome));
-        }
-        out.push_str("\n]\n}\n");
-        out
-    }
-
-    /// Reads a results file's text; an error names the line and column.
-    pub fn from_json(text: &str) -> Result<SweepResults, String> {
-        let results: SweepResults = serde_json::from_str(text).map_err(|error| {
-            format!("line {}, column {}: {error}", error.line(), error.column())
-        })?;
-        if results.header.format != FORMAT {
-            return Err(format!(
-                "field `format`: {:?} is not {FORMAT:?}, the format this lockstep reads",
-                results.header.format
-            ));
-        }
-        Ok(results)
-    }
-
-    /// The seeds this file should hold, in order.
-    pub fn expected_seeds(&self) -> Vec<u64> {
-        self.shard
-            .unwrap_or(Shard::WHOLE)
-            .seeds(&(self.header.seeds_start..self.header.seeds_end))
-            .collect()
-    }
-
     /// The seeds that failed.
     pub fn failures(&self) -> impl Iterator<Item = &SeedOutcome> {
         self.seeds
@@ -105,69 +68,70 @@ impl SweepResults {
     }
 }
 
-/// One value as compact JSON, for the hand-laid-out file.
-fn json<T: Serialize>(value: &T) -> String {
-    serde_json::to_string(value).expect("plain data serializes")
-}
+impl ShardedResults for SweepResults {
+    type Header = SweepHeader;
+    const FORMAT: &'static str = FORMAT;
+    const KIND: &'static str = "sweep";
 
-/// Combines the shards of one sweep (`parts`, each named by its file for errors) into the
-/// results one unsharded sweep gives: every shard of the same sweep exactly once.
-pub fn merge(parts: Vec<(String, SweepResults)>) -> Result<SweepResults, String> {
-    let Some((first_name, first)) = parts.first() else {
-        return Err("nothing to merge".to_string());
-    };
-    for (name, part) in &parts {
-        if part.header != first.header {
-            return Err(format!(
-                "{name} is not a shard of the same sweep as {first_name}: {}",
-                header_difference(&part.header, &first.header)
-            ));
-        }
+    fn header(&self) -> &SweepHeader {
+        &self.header
     }
-    shard::check_complete(parts.iter().map(|(name, part)| (name.as_str(), part.shard)))?;
-    for (name, part) in &parts {
-        let seeds: Vec<u64> = part.seeds.iter().map(|outcome| outcome.seed).collect();
-        if seeds != part.expected_seeds() {
-            return Err(format!(
-                "{name}: does not hold exactly shard {}'s seeds (an interrupted run?)",
-                part.shard.unwrap_or(Shard::WHOLE)
-            ));
-        }
-    }
-    let header = first.header.clone();
-    let mut seeds: Vec<SeedOutcome> = parts.into_iter().flat_map(|(_, part)| part.seeds).collect();
-    seeds.sort_by_key(|outcome| outcome.seed);
-    Ok(SweepResults {
-        header,
-        shard: None,
-        seeds,
-    })
-}
 
-/// The first header field two shards disagree on.
-fn header_difference(a: &SweepHeader, b: &SweepHeader) -> String {
-    let fields = [
-        ("scenario", a.scenario != b.scenario),
-        ("scenario_file", a.scenario_file != b.scenario_file),
-        ("code", a.code != b.code),
-        ("bugs", a.bugs != b.bugs),
-        ("sets", a.sets != b.sets),
-        (
-            "seeds",
-            (a.seeds_start, a.seeds_end) != (b.seeds_start, b.seeds_end),
-        ),
-    ];
-    fields
-        .iter()
-        .find(|(_, differs)| *differs)
-        .map_or("the headers differ".to_string(), |(name, _)| {
-            format!("their `{name}` differs")
-        })
+    fn format(&self) -> &str {
+        &self.header.format
+    }
+
+    fn seed_range(&self) -> Range<u64> {
+        self.header.seeds_start..self.header.seeds_end
+    }
+
+    fn shard(&self) -> Option<Shard> {
+        self.shard
+    }
+
+    fn set_shard(&mut self, shard: Option<Shard>) {
+        self.shard = shard;
+    }
+
+    fn body_json(&self) -> String {
+        let mut out = "\"seeds\": [".to_string();
+        for (index, outcome) in self.seeds.iter().enumerate() {
+            out.push_str(if index == 0 { "\n" } else { ",\n" });
+            out.push_str(&compact_json(outcome));
+        }
+        out.push_str("\n]");
+        out
+    }
+
+    fn check_seeds(&self, seeds: &[u64]) -> Result<(), String> {
+        if self
+            .seeds
+            .iter()
+            .map(|outcome| outcome.seed)
+            .eq(seeds.iter().copied())
+        {
+            return Ok(());
+        }
+        Err(format!(
+            "does not hold exactly shard {}'s seeds",
+            self.shard.unwrap_or(Shard::WHOLE)
+        ))
+    }
+
+    fn absorb(&mut self, other: SweepResults) -> Result<(), String> {
+        self.seeds.extend(other.seeds);
+        Ok(())
+    }
+
+    fn sort_by_seed(&mut self) {
+        self.seeds.sort_by_key(|outcome| outcome.seed);
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use shard::results_file::merge;
 
     fn sweep(shard: Option<Shard>) -> SweepResults {
         let header = SweepHeader {

@@ -5,6 +5,7 @@ use crate::outcome::{replay_command, Changes};
 use crate::sweep_results::SweepResults;
 use bugs::{Bug, Bugs};
 use scenario::Override;
+use shard::results_file::ShardedResults;
 use std::collections::BTreeMap;
 use std::path::Path;
 

@@ -4,6 +4,8 @@
 //! `sweep`, `hunt` and `tune` all split seeds this way, so a shard of one is a shard of
 //! the others and `lockstep merge` judges completeness in one place.
 
+pub mod results_file;
+
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::ops::Range;

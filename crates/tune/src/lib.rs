@@ -19,6 +19,7 @@ pub mod results;
 pub mod stats;
 pub mod summary;
 
+use shard::results_file::ShardedResults;
 use std::path::Path;
 
 /// Writes `results.json` and a chart per metric into `directory`, and the summary to

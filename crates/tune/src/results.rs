@@ -2,14 +2,16 @@
 //! recomputed, and shards of one tune can be merged into what one machine would have
 //! written.
 //!
-//! The file holds integers and strings only (times in whole microseconds), laid out in a
-//! fixed order: one line per run, cells in grid order, runs in seed order. Reading it back
-//! and writing it again gives the same bytes, which is what makes merging exact.
+//! The file holds integers and strings only (times in whole microseconds): one line per
+//! run, cells in grid order, runs in seed order; `shard::results_file` lays it out, reads
+//! it back and merges shards.
 
 use crate::grid::{Grid, Setting};
 use crate::metrics::RunMetrics;
 use serde::{Deserialize, Serialize};
+use shard::results_file::{compact_json, ShardedResults};
 use shard::Shard;
+use std::ops::Range;
 
 /// The format name and version a results file starts with.
 pub const FORMAT: &str = "lockstep-tune/1";
@@ -52,129 +54,82 @@ pub struct TuneResults {
     pub cells: Vec<CellResults>,
 }
 
-impl TuneResults {
-    /// The file's text.
-    pub fn to_json(&self) -> String {
-        let header = serde_json::to_string_pretty(&self.header).expect("plain data serializes");
-        let mut out = format!("{{\n\"header\": {header},\n");
-        if let Some(shard) = &self.shard {
-            out.push_str(&format!("\"shard\": {},\n", json(shard)));
-        }
-        out.push_str("\"cells\": [");
+impl ShardedResults for TuneResults {
+    type Header = TuneHeader;
+    const FORMAT: &'static str = FORMAT;
+    const KIND: &'static str = "tune";
+
+    fn header(&self) -> &TuneHeader {
+        &self.header
+    }
+
+    fn format(&self) -> &str {
+        &self.header.format
+    }
+
+    fn seed_range(&self) -> Range<u64> {
+        self.header.seeds_start..self.header.seeds_end
+    }
+
+    fn shard(&self) -> Option<Shard> {
+        self.shard
+    }
+
+    fn set_shard(&mut self, shard: Option<Shard>) {
+        self.shard = shard;
+    }
+
+    fn body_json(&self) -> String {
+        let mut out = "\"cells\": [".to_string();
         for (index, cell) in self.cells.iter().enumerate() {
             out.push_str(if index == 0 { "\n" } else { ",\n" });
             out.push_str(&format!(
                 "{{\"settings\": {}, \"runs\": [",
-                json(&cell.settings)
+                compact_json(&cell.settings)
             ));
             for (index, run) in cell.runs.iter().enumerate() {
                 out.push_str(if index == 0 { "\n" } else { ",\n" });
-                out.push_str(&json(run));
+                out.push_str(&compact_json(run));
             }
             out.push_str("\n]}");
         }
-        out.push_str("\n]\n}\n");
+        out.push_str("\n]");
         out
     }
 
-    /// Reads a results file's text; an error names the line and column.
-    pub fn from_json(text: &str) -> Result<TuneResults, String> {
-        let results: TuneResults = serde_json::from_str(text).map_err(|error| {
-            format!("line {}, column {}: {error}", error.line(), error.column())
-        })?;
-        if results.header.format != FORMAT {
-            return Err(format!(
-                "field `format`: {:?} is not {FORMAT:?}, the format this lockstep reads",
-                results.header.format
-            ));
-        }
-        Ok(results)
-    }
-
-    /// The seeds this file should have in every cell.
-    pub fn expected_seeds(&self) -> Vec<u64> {
-        self.shard
-            .unwrap_or(Shard::WHOLE)
-            .seeds(&(self.header.seeds_start..self.header.seeds_end))
-            .collect()
-    }
-}
-
-/// One value as compact JSON, for the hand-laid-out file.
-fn json<T: Serialize>(value: &T) -> String {
-    serde_json::to_string(value).expect("plain data serializes")
-}
-
-/// Combines the shards of one tune (`parts`, each named by its file for errors) into the
-/// results one unsharded run gives: every shard of the same tune exactly once.
-pub fn merge(parts: Vec<(String, TuneResults)>) -> Result<TuneResults, String> {
-    let Some((first_name, first)) = parts.first() else {
-        return Err("nothing to merge".to_string());
-    };
-    for (name, part) in &parts {
-        if part.header != first.header {
-            return Err(format!(
-                "{name} is not a shard of the same tune as {first_name}: {}",
-                header_difference(&part.header, &first.header)
-            ));
-        }
-    }
-    shard::check_complete(parts.iter().map(|(name, part)| (name.as_str(), part.shard)))?;
-    for (name, part) in &parts {
-        let expected = part.expected_seeds();
-        for cell in &part.cells {
-            let seeds: Vec<u64> = cell.runs.iter().map(|run| run.seed).collect();
-            if seeds != expected {
+    fn check_seeds(&self, seeds: &[u64]) -> Result<(), String> {
+        for cell in &self.cells {
+            if !cell
+                .runs
+                .iter()
+                .map(|run| run.seed)
+                .eq(seeds.iter().copied())
+            {
                 return Err(format!(
-                    "{name}: the cell {} does not hold exactly shard {}'s seeds (an interrupted run?)",
+                    "the cell {} does not hold exactly shard {}'s seeds",
                     settings_text(&cell.settings),
-                    part.shard.unwrap_or(Shard::WHOLE)
+                    self.shard.unwrap_or(Shard::WHOLE)
                 ));
             }
         }
+        Ok(())
     }
-    let header = first.header.clone();
-    let mut cells = first.cells.clone();
-    for cell in &mut cells {
-        cell.runs.clear();
-    }
-    for (_, part) in parts {
-        if part.cells.len() != cells.len() {
+
+    fn absorb(&mut self, other: TuneResults) -> Result<(), String> {
+        if other.cells.len() != self.cells.len() {
             return Err("shards disagree on the number of cells".to_string());
         }
-        for (cell, part_cell) in cells.iter_mut().zip(part.cells) {
-            cell.runs.extend(part_cell.runs);
+        for (cell, other_cell) in self.cells.iter_mut().zip(other.cells) {
+            cell.runs.extend(other_cell.runs);
+        }
+        Ok(())
+    }
+
+    fn sort_by_seed(&mut self) {
+        for cell in &mut self.cells {
+            cell.runs.sort_by_key(|run| run.seed);
         }
     }
-    for cell in &mut cells {
-        cell.runs.sort_by_key(|run| run.seed);
-    }
-    Ok(TuneResults {
-        header,
-        shard: None,
-        cells,
-    })
-}
-
-/// The first header field two shards disagree on.
-fn header_difference(a: &TuneHeader, b: &TuneHeader) -> String {
-    let fields = [
-        ("scenario", a.scenario != b.scenario),
-        ("scenario_file", a.scenario_file != b.scenario_file),
-        ("code", a.code != b.code),
-        ("bugs", a.bugs != b.bugs),
-        (
-            "seeds",
-            (a.seeds_start, a.seeds_end) != (b.seeds_start, b.seeds_end),
-        ),
-        ("grid", a.grid != b.grid),
-    ];
-    fields
-        .iter()
-        .find(|(_, differs)| *differs)
-        .map_or("the headers differ".to_string(), |(name, _)| {
-            format!("their `{name}` differs")
-        })
 }
 
 /// `a=1, b=2`, or `(no settings)`.
