@@ -2,7 +2,7 @@
 //! `tune::calibration`) on the same seeds and writes the sim-vs-real comparison.
 
 use crate::outcome::{code_line, invoked_command, say, EXIT_BAD_INPUT};
-use crate::seeds::parse_seed_range;
+use crate::seeds::{job_count, parse_seed_range};
 use crate::tune_command::measure;
 use scenario::{Override, Scenario};
 use std::collections::BTreeMap;
@@ -35,10 +35,7 @@ pub fn calibrate(options: &CalibrateOptions) -> u8 {
         }
     };
     let seeds: Vec<u64> = range.collect();
-    let jobs = options
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1);
+    let jobs = job_count(options.jobs);
     say!(
         "calibrating {}: {} cells × {} seeds on {jobs} threads",
         options.plan.display(),

@@ -21,6 +21,7 @@ mod zoo_command;
 
 use bugs::Bug;
 use clap::{Parser, Subcommand};
+use seeds::SeedRunOptions;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -252,8 +253,12 @@ enum Command {
         /// A report directory, e.g. reports/partitions/7/.
         report: PathBuf,
     },
-    /// Shrink a failing run to a small scenario that fails the same check with the same
-    /// seed: fewer faults, shorter faults, fewer clients, a shorter run, fewer nodes.
+    /// Shrink a failing run to a small scenario that fails the same check: fewer faults,
+    /// shorter faults, fewer clients, a shorter run, fewer nodes.
+    ///
+    /// Every smaller variant is tried with the run's seed first; once none fails there,
+    /// those with fewer faults, clients, rounds or nodes are tried on the next 16 seeds,
+    /// and shrinking goes on with the seed that failed. The file pins the seed it fails on.
     ///
     /// Writes the result as a scripted scenario, with a comment saying what it shows, to
     /// scenarios/regressions/<scenario>-<check>-<seed>.toml (or --out DIR). Deterministic:
@@ -352,14 +357,16 @@ fn main() -> ExitCode {
             reports,
             out,
         } => sweep_command::sweep(&sweep_command::SweepOptions {
-            scenario: &scenario,
-            sets: &set,
-            planted: &bug,
-            seeds: &seeds,
-            shard: shard.as_deref(),
-            jobs,
-            reports: &reports,
-            out: out.as_deref(),
+            run: SeedRunOptions {
+                scenario: &scenario,
+                sets: &set,
+                planted: &bug,
+                seeds: &seeds,
+                shard: shard.as_deref(),
+                jobs,
+                reports: &reports,
+                out: out.as_deref(),
+            },
             stop: sweep_command::Stop::AtTheEnd,
         }),
         Command::Hunt {
@@ -372,14 +379,16 @@ fn main() -> ExitCode {
             bug,
             reports,
         } => sweep_command::sweep(&sweep_command::SweepOptions {
-            scenario: &scenario,
-            sets: &set,
-            planted: &bug,
-            seeds: &seeds,
-            shard: shard.as_deref(),
-            jobs,
-            reports: &reports,
-            out: None,
+            run: SeedRunOptions {
+                scenario: &scenario,
+                sets: &set,
+                planted: &bug,
+                seeds: &seeds,
+                shard: shard.as_deref(),
+                jobs,
+                reports: &reports,
+                out: None,
+            },
             stop: sweep_command::Stop::AtFirstFailure { budget: time },
         }),
         Command::Check {
@@ -409,14 +418,16 @@ fn main() -> ExitCode {
             summary,
             preface,
         } => tune_command::tune(&tune_command::TuneOptions {
-            scenario: &scenario,
-            sets: &set,
-            planted: &bug,
-            seeds: &seeds,
-            shard: shard.as_deref(),
-            jobs,
-            out: out.as_deref(),
-            reports: &reports,
+            run: SeedRunOptions {
+                scenario: &scenario,
+                sets: &set,
+                planted: &bug,
+                seeds: &seeds,
+                shard: shard.as_deref(),
+                jobs,
+                reports: &reports,
+                out: out.as_deref(),
+            },
             summary: summary.as_deref(),
             preface: preface.as_deref(),
         }),
@@ -447,8 +458,7 @@ fn main() -> ExitCode {
         } => zoo_command::zoo(&zoo_command::ZooOptions {
             hunts,
             max_seeds,
-            jobs: jobs
-                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+            jobs: seeds::job_count(jobs),
             table: &out,
             regressions: &regressions,
         }),

@@ -1,9 +1,10 @@
 //! `lockstep shrink REPORT_DIR`: cuts a failing run down to a small scenario that still
-//! fails the same check with the same seed.
+//! fails the same check, with the same seed or a neighbouring one.
 //!
 //! The report's `scenario.toml` is the run exactly (a swarm's draw written out as a
 //! scripted schedule, the seed pinned). Shrinking tries smaller variants of it, one change
-//! at a time, and keeps a change whenever the run still violates the same check: drop half
+//! at a time, and keeps a change whenever the run still violates the same check (on the
+//! same seed, or failing that on one of the next few; see [`shrink_scenario`]): drop half
 //! the faults or one of them, end the safety phase after the last fault, move the faults
 //! earlier, start the clients just before the faults (and at once cap their rounds), halve
 //! the safety phase, keep one of several workloads, drop clients, cap each client's
@@ -42,6 +43,10 @@ const EARLIEST_FAULT_MS: u64 = 1_000;
 const CLIENT_LEADS_MS: [u64; 14] = [
     0, 50, 100, 150, 200, 300, 400, 500, 750, 1_000, 1_500, 2_000, 3_000, 4_000,
 ];
+
+/// How many seeds after the current one a size-cutting variant is tried with, once no
+/// variant fails on the current seed.
+pub const NEIGHBOUR_SEEDS: u64 = 16;
 
 /// The first cap on each client's rounds; later trials lower it.
 const FIRST_ROUNDS_CAP: u64 = 32;
@@ -96,7 +101,7 @@ pub fn shrink(report: &Path, output_dir: Option<&Path>) -> u8 {
         scenario.name
     );
     let original = Size::of(&scenario);
-    let (current, trials) = shrink_scenario(scenario, seed, &check, |change| {
+    let (current, seed, trials) = shrink_scenario(scenario, seed, &check, |change| {
         say!("  kept: {change}");
     });
     let directory = output_dir.map_or_else(|| PathBuf::from(REGRESSIONS_DIR), Path::to_path_buf);
@@ -147,17 +152,24 @@ pub fn write_regression(
     Ok(path)
 }
 
-/// Shrinks `scenario` while it still fails `check` with `seed`; the smallest variant found
-/// and how many runs it took. `kept` hears each change kept.
+/// Shrinks `scenario` while it still fails `check`: the smallest variant found, the seed
+/// it fails with, and how many runs it took. `kept` hears each change kept.
+///
+/// Every variant is tried with `seed` first. When none of them fails there, the variants
+/// that cut what a reproducer's size counts (faults, operations, nodes) most directly are
+/// tried with each of the next [`NEIGHBOUR_SEEDS`] seeds too: a bug that needs a rare timing
+/// (a keep-alive just before a crash) has it on the seed found only because many clients
+/// were busy, and fewer clients meet it on another seed. Shrinking then goes on with that
+/// seed.
 pub fn shrink_scenario(
     scenario: Scenario,
-    seed: u64,
+    mut seed: u64,
     check: &str,
     mut kept: impl FnMut(&str),
-) -> (Scenario, u64) {
+) -> (Scenario, u64, u64) {
     let mut trials = 0;
     let mut current = scenario;
-    let mut still_fails = |candidate: &Scenario| {
+    let mut still_fails = |candidate: &Scenario, seed: u64| {
         trials += 1;
         // A variant must still be a valid scenario file: it is what gets written.
         let reparsed = Scenario::parse(&candidate.to_toml(Some(seed)), "shrunk", &candidate.name);
@@ -171,14 +183,32 @@ pub fn shrink_scenario(
             .flatten()
             .is_some_and(|(failed, _)| failed == check)
     };
-    while let Some(smaller) = variants(&current)
-        .into_iter()
-        .find(|candidate| still_fails(&candidate.scenario))
-    {
-        kept(&smaller.change);
-        current = smaller.scenario;
+    loop {
+        let candidates = variants(&current);
+        if let Some(smaller) = candidates
+            .iter()
+            .find(|candidate| still_fails(&candidate.scenario, seed))
+        {
+            kept(&smaller.change);
+            current = smaller.scenario.clone();
+            continue;
+        }
+        let elsewhere = candidates
+            .iter()
+            .filter(|candidate| candidate.cuts_size)
+            .find_map(|candidate| {
+                (1..=NEIGHBOUR_SEEDS)
+                    .map(|step| seed.wrapping_add(step))
+                    .find(|&other| still_fails(&candidate.scenario, other))
+                    .map(|other| (candidate, other))
+            });
+        let Some((smaller, other)) = elsewhere else {
+            return (current, seed, trials);
+        };
+        kept(&format!("{} (on seed {other})", smaller.change));
+        current = smaller.scenario.clone();
+        seed = other;
     }
-    (current, trials)
 }
 
 /// How big a scenario is, for people.
@@ -218,6 +248,10 @@ impl std::fmt::Display for Size {
 struct Variant {
     scenario: Scenario,
     change: String,
+    /// Whether it cuts what a reproducer's size counts (faults, operations, nodes) the
+    /// most directly, and so is worth trying on other seeds: fewer faults, clients, rounds
+    /// or nodes, faults earlier, clients starting later.
+    cuts_size: bool,
 }
 
 /// Every one-step smaller variant of `scenario`, the biggest cuts first.
@@ -233,6 +267,7 @@ fn variants(scenario: &Scenario) -> Vec<Variant> {
             variants.push(Variant {
                 scenario: smaller,
                 change: format!("dropped faults {} to {}", first + 1, last),
+                cuts_size: true,
             });
         }
     }
@@ -247,6 +282,7 @@ fn variants(scenario: &Scenario) -> Vec<Variant> {
                 dropped.action.kind(),
                 dropped.at_ms
             ),
+            cuts_size: true,
         });
     }
     // End the safety phase soon after the last fault ends.
@@ -263,6 +299,7 @@ fn variants(scenario: &Scenario) -> Vec<Variant> {
         variants.push(Variant {
             change: format!("safety phase {after_faults_ms} ms (until just after the last fault)"),
             scenario: smaller,
+            cuts_size: false,
         });
     }
     // Move the faults earlier: the operations before them go.
@@ -294,6 +331,7 @@ fn variants(scenario: &Scenario) -> Vec<Variant> {
                     smaller.duration_ms
                 ),
                 scenario: smaller,
+                cuts_size: true,
             });
         }
     }
@@ -309,6 +347,7 @@ fn variants(scenario: &Scenario) -> Vec<Variant> {
                 variants.push(Variant {
                     change: format!("clients start at {start_ms} ms"),
                     scenario: smaller,
+                    cuts_size: true,
                 });
             }
         }
@@ -331,6 +370,7 @@ fn variants(scenario: &Scenario) -> Vec<Variant> {
                             "clients start at {start_ms} ms and stop after {rounds} rounds"
                         ),
                         scenario: smaller,
+                        cuts_size: false,
                     });
                 }
             }
@@ -345,6 +385,7 @@ fn variants(scenario: &Scenario) -> Vec<Variant> {
         variants.push(Variant {
             change: format!("safety phase {} ms", smaller.duration_ms),
             scenario: smaller,
+            cuts_size: false,
         });
     }
     let kinds = &scenario.workload.kinds;
@@ -355,6 +396,7 @@ fn variants(scenario: &Scenario) -> Vec<Variant> {
             variants.push(Variant {
                 change: format!("only the {} workload", kind.name()),
                 scenario: smaller,
+                cuts_size: false,
             });
         }
     }
@@ -368,6 +410,7 @@ fn variants(scenario: &Scenario) -> Vec<Variant> {
             variants.push(Variant {
                 change: format!("{clients} clients"),
                 scenario: smaller,
+                cuts_size: true,
             });
         }
     }
@@ -383,6 +426,7 @@ fn variants(scenario: &Scenario) -> Vec<Variant> {
         variants.push(Variant {
             change: format!("each client stops after {rounds} rounds"),
             scenario: smaller,
+            cuts_size: true,
         });
     }
     // Fewer kinds of operation: those the failure does not need go.
@@ -399,6 +443,7 @@ fn variants(scenario: &Scenario) -> Vec<Variant> {
                 variants.push(Variant {
                     change: format!("no {name} operations"),
                     scenario: smaller,
+                    cuts_size: false,
                 });
             }
         }
@@ -410,6 +455,7 @@ fn variants(scenario: &Scenario) -> Vec<Variant> {
         variants.push(Variant {
             change: format!("{keys} keys"),
             scenario: smaller,
+            cuts_size: false,
         });
     }
     // Snapshots sooner: a scenario that relies on snapshots (it takes them more often
@@ -425,6 +471,7 @@ fn variants(scenario: &Scenario) -> Vec<Variant> {
             variants.push(Variant {
                 change: format!("a snapshot every {entries} entries"),
                 scenario: smaller,
+                cuts_size: false,
             });
         }
     }
@@ -435,6 +482,7 @@ fn variants(scenario: &Scenario) -> Vec<Variant> {
             variants.push(Variant {
                 change: format!("{entries} entries kept behind a snapshot"),
                 scenario: smaller,
+                cuts_size: false,
             });
         }
     }
@@ -449,6 +497,7 @@ fn variants(scenario: &Scenario) -> Vec<Variant> {
                 smaller.workload.think_min_ms, smaller.workload.think_max_ms
             ),
             scenario: smaller,
+            cuts_size: false,
         });
     }
     for (index, fault) in scenario.faults.iter().enumerate() {
@@ -458,6 +507,7 @@ fn variants(scenario: &Scenario) -> Vec<Variant> {
             variants.push(Variant {
                 scenario: smaller,
                 change: format!("fault {} lasts {} ms", index + 1, for_ms / 2),
+                cuts_size: false,
             });
         }
     }
@@ -467,6 +517,7 @@ fn variants(scenario: &Scenario) -> Vec<Variant> {
         variants.push(Variant {
             scenario: smaller,
             change: "3 nodes".to_string(),
+            cuts_size: true,
         });
     }
     variants

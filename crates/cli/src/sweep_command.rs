@@ -6,10 +6,9 @@ use crate::outcome::{
     say, scenario_as_run, worse, EXIT_BAD_INPUT,
 };
 use crate::output_directory::default_directory;
-use crate::seeds::parse_seed_range;
+use crate::seeds::SeedRunOptions;
 use crate::sweep_results::{SeedOutcome, SweepHeader, SweepResults, FORMAT};
 use crate::sweep_summary::write_outputs;
-use bugs::Bug;
 use check::{CheckResult, Verdict};
 use history::History;
 use report::{run_directory, RunReport};
@@ -56,32 +55,18 @@ pub enum Stop {
 
 /// What `lockstep sweep` or `lockstep hunt` was asked to do.
 pub struct SweepOptions<'a> {
-    pub scenario: &'a Path,
-    pub sets: &'a [String],
-    pub planted: &'a [Bug],
-    pub seeds: &'a str,
-    /// `--shard INDEX/COUNT`: run only that shard's seeds.
-    pub shard: Option<&'a str>,
-    pub jobs: Option<usize>,
-    /// Where failing seeds' reports go (and, without `out`, the sweep's results).
-    pub reports: &'a Path,
-    /// Where a sweep writes results.json and summary.md.
-    pub out: Option<&'a Path>,
+    pub run: SeedRunOptions<'a>,
     pub stop: Stop,
 }
 
 pub fn sweep(options: &SweepOptions) -> u8 {
-    let (path, reports_root, stop) = (options.scenario, options.reports, options.stop);
-    let (scenario, changes) = match load_scenario(path, options.sets, options.planted) {
+    let (path, reports_root, stop) = (options.run.scenario, options.run.reports, options.stop);
+    let (scenario, changes) = match load_scenario(path, options.run.sets, options.run.planted) {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    let parsed = parse_seed_range(options.seeds).and_then(|range| {
-        let shard = options.shard.map(Shard::parse).transpose()?;
-        Ok((range, shard))
-    });
-    let (range, shard) = match parsed {
-        Ok(parsed) => parsed,
+    let (range, shard) = match options.run.seed_plan() {
+        Ok(plan) => plan,
         Err(message) => {
             eprintln!("error: {message}");
             return EXIT_BAD_INPUT;
@@ -89,17 +74,7 @@ pub fn sweep(options: &SweepOptions) -> u8 {
     };
     let part = shard.unwrap_or(Shard::WHOLE);
     let total = part.seed_count(&range);
-    if total == 0 {
-        eprintln!(
-            "error: --shard {part}: no seed of {}..{} falls to this shard",
-            range.start, range.end
-        );
-        return EXIT_BAD_INPUT;
-    }
-    let jobs = options
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1);
+    let jobs = options.run.job_count();
     // Progress lines name the shard, so the logs of shards run side by side tell apart.
     let shard_prefix = shard.map_or(String::new(), |shard| format!("shard {shard}: "));
     match (stop, shard) {
@@ -330,7 +305,7 @@ pub fn sweep(options: &SweepOptions) -> u8 {
         shard,
         seeds: outcomes,
     };
-    let directory = options.out.map_or_else(
+    let directory = options.run.out.map_or_else(
         || default_directory(reports_root, "sweep", &scenario.name, shard),
         Path::to_path_buf,
     );

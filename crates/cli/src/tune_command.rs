@@ -6,8 +6,8 @@ use crate::outcome::{
 };
 use crate::output_directory::default_directory;
 use crate::progress::Progress;
-use crate::seeds::parse_seed_range;
-use bugs::{Bug, Bugs};
+use crate::seeds::SeedRunOptions;
+use bugs::Bugs;
 use check::CheckResult;
 use scenario::{Override, Scenario};
 use shard::Shard;
@@ -25,14 +25,8 @@ const REPLAYS_SHOWN: usize = 5;
 
 /// What `lockstep tune` was asked to do.
 pub struct TuneOptions<'a> {
-    pub scenario: &'a Path,
-    pub sets: &'a [String],
-    pub planted: &'a [Bug],
-    pub seeds: &'a str,
-    pub shard: Option<&'a str>,
-    pub jobs: Option<usize>,
-    pub out: Option<&'a Path>,
-    pub reports: &'a Path,
+    /// Its `sets` are the grid's axes and fixed settings.
+    pub run: SeedRunOptions<'a>,
     /// Where summary.md goes instead of the output directory.
     pub summary: Option<&'a Path>,
     /// A Markdown file whose text opens the summary.
@@ -71,11 +65,10 @@ pub fn tune(options: &TuneOptions) -> u8 {
 /// Reads the grid and every cell's scenario before anything runs: a cell that cannot run
 /// is found at once, not an hour in.
 fn prepare(options: &TuneOptions) -> Result<(Vec<Cell>, TuneHeader, Option<Shard>), String> {
-    let grid = Grid::parse(options.sets)?;
-    let base = Scenario::load(options.scenario).map_err(|error| error.to_string())?;
-    let range = parse_seed_range(options.seeds)?;
-    let shard = options.shard.map(Shard::parse).transpose()?;
-    let bugs: Bugs = options.planted.iter().copied().collect();
+    let grid = Grid::parse(options.run.sets)?;
+    let base = Scenario::load(options.run.scenario).map_err(|error| error.to_string())?;
+    let (range, shard) = options.run.seed_plan()?;
+    let bugs: Bugs = options.run.planted.iter().copied().collect();
     let mut cells = Vec::new();
     for settings in grid.cells() {
         let in_cell =
@@ -86,7 +79,7 @@ fn prepare(options: &TuneOptions) -> Result<(Vec<Cell>, TuneHeader, Option<Shard
             .map(|text| Override::parse(text))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|error| in_cell(error.to_string()))?;
-        let mut scenario = Scenario::load_with(options.scenario, &overrides)
+        let mut scenario = Scenario::load_with(options.run.scenario, &overrides)
             .map_err(|error| in_cell(error.to_string()))?;
         for bug in bugs.iter() {
             scenario.bugs.insert(bug);
@@ -103,7 +96,7 @@ fn prepare(options: &TuneOptions) -> Result<(Vec<Cell>, TuneHeader, Option<Shard
     let header = TuneHeader {
         format: FORMAT.to_string(),
         scenario: base.name.clone(),
-        scenario_file: options.scenario.display().to_string(),
+        scenario_file: options.run.scenario.display().to_string(),
         code: code_line(),
         bugs: bugs.iter().map(|bug| bug.name().to_string()).collect(),
         seeds_start: range.start,
@@ -130,19 +123,7 @@ fn run_grid(
         .unwrap_or(Shard::WHOLE)
         .seeds(&(header.seeds_start..header.seeds_end))
         .collect();
-    if seeds.is_empty() {
-        eprintln!(
-            "error: --shard {}: no seed of {}..{} falls to this shard",
-            shard.map_or(String::new(), |shard| shard.to_string()),
-            header.seeds_start,
-            header.seeds_end
-        );
-        return EXIT_BAD_INPUT;
-    }
-    let jobs = options
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1);
+    let jobs = options.run.job_count();
     let total = cells.len() * seeds.len();
     say!(
         "tuning {}: {} cells × {} seeds{} = {total} runs on {jobs} threads",
@@ -211,7 +192,7 @@ fn run_grid(
                         "{} ({}): {}",
                         run.failed_checks.join(", "),
                         settings_text(&cell.settings),
-                        replay_command(options.scenario, &cell.changes, run.seed)
+                        replay_command(options.run.scenario, &cell.changes, run.seed)
                     )
                 })
         })
@@ -221,8 +202,8 @@ fn run_grid(
         shard,
         cells: cells_results,
     };
-    let directory = options.out.map_or_else(
-        || default_directory(options.reports, "tune", &results.header.scenario, shard),
+    let directory = options.run.out.map_or_else(
+        || default_directory(options.run.reports, "tune", &results.header.scenario, shard),
         Path::to_path_buf,
     );
     let provenance = Provenance {

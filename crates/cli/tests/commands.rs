@@ -1,19 +1,10 @@
 //! The `lockstep` binary as a user meets it: output, reports, exit codes, bad input.
 
+mod common;
+
+use common::{lockstep, repository, scratch};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-fn lockstep(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lockstep"))
-        .args(args)
-        .current_dir(repository())
-        .output()
-        .expect("the lockstep binary runs")
-}
-
-fn repository() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
@@ -21,14 +12,6 @@ fn stdout(output: &Output) -> String {
 
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-/// A fresh scratch directory under the target directory.
-fn scratch(name: &str) -> PathBuf {
-    let directory = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&directory);
-    std::fs::create_dir_all(&directory).unwrap();
-    directory
 }
 
 #[test]
@@ -963,8 +946,8 @@ fn shrink_cuts_a_failing_run_to_a_smaller_scenario_that_still_fails_the_same_che
     ]);
     assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
     let report = reports.join("lock-pause/4");
-    let shrunk_file = |out: &Path| out.join("lock-pause-lock-holders-overlap-4.toml");
     let (first, second) = (reports.join("first"), reports.join("second"));
+    let mut written = Vec::new();
     for out in [&first, &second] {
         let output = lockstep(&[
             "shrink",
@@ -972,24 +955,37 @@ fn shrink_cuts_a_failing_run_to_a_smaller_scenario_that_still_fails_the_same_che
             "--out",
             out.to_str().unwrap(),
         ]);
-        assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
-        assert!(
-            stdout(&output).contains("kept: dropped fault"),
-            "{}",
-            stdout(&output)
-        );
+        let printed = stdout(&output);
+        assert_eq!(output.status.code(), Some(0), "{printed}");
+        assert!(printed.contains("kept: dropped fault"), "{printed}");
+        // The file is named after the seed it fails on: the report's, or a neighbour's.
+        let path = printed
+            .lines()
+            .find_map(|line| line.strip_prefix("wrote "))
+            .unwrap_or_else(|| panic!("no `wrote` line: {printed}"));
+        written.push(std::path::PathBuf::from(path));
     }
-    let text = std::fs::read_to_string(shrunk_file(&first)).unwrap();
+    let name = |path: &Path| path.file_name().unwrap().to_owned();
+    assert_eq!(name(&written[0]), name(&written[1]));
+    assert!(
+        name(&written[0])
+            .to_str()
+            .unwrap()
+            .starts_with("lock-pause-lock-holders-overlap-"),
+        "{:?}",
+        written[0]
+    );
+    let text = std::fs::read_to_string(&written[0]).unwrap();
     assert_eq!(
         text,
-        std::fs::read_to_string(shrunk_file(&second)).unwrap(),
+        std::fs::read_to_string(&written[1]).unwrap(),
         "shrinking is deterministic"
     );
     assert!(text.starts_with("# Shrunk by `lockstep shrink"), "{text}");
     assert_eq!(text.matches("[[faults]]").count(), 1, "{text}");
     let output = lockstep(&[
         "run",
-        shrunk_file(&first).to_str().unwrap(),
+        written[0].to_str().unwrap(),
         "--reports",
         reports.to_str().unwrap(),
     ]);

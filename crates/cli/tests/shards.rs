@@ -2,28 +2,11 @@
 //! user meets them: shards that merge into exactly what one sweep writes, incomplete or
 //! mixed sets of shards refused, and a hunt that keeps to its shard's seeds.
 
+mod common;
+
+use common::{lockstep, scratch, text};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn lockstep(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lockstep"))
-        .args(args)
-        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
-        .output()
-        .expect("the lockstep binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// A fresh scratch directory under the target directory.
-fn scratch(name: &str) -> PathBuf {
-    let directory = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&directory);
-    std::fs::create_dir_all(&directory).unwrap();
-    directory
-}
+use std::process::Output;
 
 /// Three nodes and a liveness bound of 1 ms, which `--set liveness.timeout_ms=50` relaxes
 /// to one some seeds meet and others miss: the merged results must put failures and

@@ -1,28 +1,11 @@
 //! `lockstep tune` and `lockstep merge` as a user meets them: a grid on shared seeds,
 //! shards that merge into exactly what one run writes, and bad input refused.
 
+mod common;
+
+use common::{lockstep, scratch, text};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn lockstep(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lockstep"))
-        .args(args)
-        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
-        .output()
-        .expect("the lockstep binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// A fresh scratch directory under the target directory.
-fn scratch(name: &str) -> PathBuf {
-    let directory = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&directory);
-    std::fs::create_dir_all(&directory).unwrap();
-    directory
-}
+use std::process::Command;
 
 /// Three nodes; the leader crashes once the cluster is settled, for longer than any
 /// election timeout of the grids below.
