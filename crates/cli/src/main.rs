@@ -257,7 +257,7 @@ enum Command {
     /// shorter faults, fewer clients, a shorter run, fewer nodes.
     ///
     /// Every smaller variant is tried with the run's seed first; once none fails there,
-    /// those with fewer faults, clients, rounds or nodes are tried on the next 16 seeds,
+    /// those with fewer faults, clients, rounds or nodes are tried on the next 64 seeds,
     /// and shrinking goes on with the seed that failed. The file pins the seed it fails on.
     ///
     /// Writes the result as a scripted scenario, with a comment saying what it shows, to

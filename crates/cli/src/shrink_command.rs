@@ -46,7 +46,7 @@ const CLIENT_LEADS_MS: [u64; 14] = [
 
 /// How many seeds after the current one a size-cutting variant is tried with, once no
 /// variant fails on the current seed.
-pub const NEIGHBOUR_SEEDS: u64 = 16;
+pub const NEIGHBOUR_SEEDS: u64 = 64;
 
 /// The first cap on each client's rounds; later trials lower it.
 const FIRST_ROUNDS_CAP: u64 = 32;

@@ -199,6 +199,13 @@ fn why_over_target(bug: Bug) -> String {
              voter crashed right after sending its vote, and the first winner crashed before it \
              is heard; a crash at a step names one node, so that is at least 4 faults"
             .to_string(),
+        Bug::ReadIndexNoTermCheck => format!(
+            "a stale read needs a write acknowledged just before the leader crashes, with its \
+             commit index lost on the way, and then a read reaching the new leader in the tens \
+             of milliseconds between its election and its first commit in its term; with fewer \
+             clients or rounds, no run of the seed or the next {NEIGHBOUR_SEEDS} put a read in \
+             that window"
+        ),
         _ => format!(
             "the greedy shrinker found no smaller variant that still fails the same check, on \
              its seed or the next {NEIGHBOUR_SEEDS} (every change meets the faults differently)"

@@ -84,7 +84,7 @@ pub const METRICS: &[Metric] = &[
         key: "election_rounds",
         title: "Election rounds per failover",
         unit: "terms",
-        explanation: "per completed failover, the term of the leader at the first successful write minus the term of the leader lost: 1 is one election, 2 or more means a round failed (a split vote, or a survivor inside check-quorum's leader lease ignored the candidate); with pre-vote, failed pre-votes take no term",
+        explanation: "per completed failover, the term of the leader at the first successful write minus the term of the leader lost: 0 when the lost leader came back before anyone was elected (a pause shorter than the election timeout), 1 for one election, 2 or more when a round failed (a split vote, or a survivor inside check-quorum's leader lease ignored the candidate); with pre-vote, failed pre-votes take no term",
         values: |run| run.election_rounds.iter().map(|&rounds| rounds as f64).collect(),
         charted: Statistic::Mean,
         chart_across: Some("election_timeout_ms"),
@@ -92,8 +92,8 @@ pub const METRICS: &[Metric] = &[
     Metric {
         key: "second_round_share",
         title: "Failovers needing a second election round",
-        unit: "share of failovers (the mean)",
-        explanation: "1 for a completed failover that took two or more election rounds, 0 for one that took at most one; the mean column is the share",
+        unit: "share of failovers",
+        explanation: "1 for a completed failover that took two or more election rounds, 0 for one that took at most one; the mean column (and the chart) is the share",
         values: |run| {
             run.election_rounds
                 .iter()
