@@ -9,6 +9,7 @@ mod merge_command;
 mod outcome;
 mod output_directory;
 mod progress;
+mod quiet_panics;
 mod replay_command;
 mod run_command;
 mod seeds;

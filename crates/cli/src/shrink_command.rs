@@ -17,6 +17,7 @@
 //! same result.
 
 use crate::outcome::{judge, load_report_scenario, say, EXIT_BAD_INPUT};
+use crate::quiet_panics::QuietSimulationPanics;
 use check::CheckResult;
 use scenario::{FaultAction, NodeTarget, OperationMix, Scenario, WorkloadKind};
 use std::panic::AssertUnwindSafe;
@@ -169,6 +170,7 @@ pub fn shrink_scenario(
 ) -> (Scenario, u64, u64) {
     let mut trials = 0;
     let mut current = scenario;
+    let _quiet = QuietSimulationPanics::new();
     let mut still_fails = |candidate: &Scenario, seed: u64| {
         trials += 1;
         // A variant must still be a valid scenario file: it is what gets written.
